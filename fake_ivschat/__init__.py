@@ -1,0 +1,24 @@
+"""fake-ivschat: an in-process fake of Amazon IVS Chat behind a real boto3 client."""
+
+from __future__ import annotations
+
+from ._errors import ChatConnectionError, InvalidTokenError
+from ._fake import FakeIvsChat, Quotas
+from ._messaging import ChatConnection
+from ._records import RecordedCall, RecordedEvent, RecordedMessage
+from ._tokens import ChatTokenClaims
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ChatConnection",
+    "ChatConnectionError",
+    "ChatTokenClaims",
+    "FakeIvsChat",
+    "InvalidTokenError",
+    "Quotas",
+    "RecordedCall",
+    "RecordedEvent",
+    "RecordedMessage",
+    "__version__",
+]

@@ -1,0 +1,479 @@
+"""The service's state for one (account, region), with one method per API operation.
+
+Methods take the request parameters as the wire decoded them (already validated against the
+model) and return the JSON-ready response body, or raise a modelled ServiceError. Nothing here
+knows about botocore or HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from . import _clock
+from ._errors import (
+    ConflictException,
+    ResourceNotFoundException,
+    ServiceQuotaExceededException,
+    ThrottlingException,
+    ValidationException,
+)
+from ._pagination import SortedIndex, page
+from ._tokens import ChatTokenClaims
+from ._validate import FieldError, validation_error
+
+if TYPE_CHECKING:
+    from ._fake import Shared
+
+RESOURCE_TYPE = "ROOM"  # the model's only ResourceType, used for logging configurations too
+MAX_TAGS = 50
+MAX_LOGGING_CONFIGURATIONS_PER_ROOM = 3
+
+
+@dataclass
+class Room:
+    arn: str
+    id: str
+    name: str
+    create_ms: int
+    update_ms: int
+    maximum_message_length: int
+    maximum_message_rate_per_second: int
+    message_review_handler: dict[str, str] | None
+    tags: dict[str, str]
+    logging_configuration_identifiers: list[str]
+
+    def summary(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "arn": self.arn,
+            "id": self.id,
+            "name": self.name,
+            "createTime": _clock.iso_ms(self.create_ms),
+            "updateTime": _clock.iso_ms(self.update_ms),
+            "tags": dict(self.tags),
+            "loggingConfigurationIdentifiers": list(self.logging_configuration_identifiers),
+        }
+        if self.message_review_handler is not None:
+            body["messageReviewHandler"] = dict(self.message_review_handler)
+        return body
+
+    def describe(self) -> dict[str, Any]:
+        body = self.summary()
+        body["maximumMessageLength"] = self.maximum_message_length
+        body["maximumMessageRatePerSecond"] = self.maximum_message_rate_per_second
+        return body
+
+
+@dataclass
+class LoggingConfiguration:
+    arn: str
+    id: str
+    name: str
+    destination: dict[str, Any]
+    create_ms: int
+    update_ms: int
+    tags: dict[str, str]
+    state: str = "ACTIVE"
+    # Get/List observations left before a CREATING/UPDATING/DELETING state settles.
+    polls_left: int = field(default=0, repr=False)
+
+    def describe(self, state: str | None = None) -> dict[str, Any]:
+        return {
+            "arn": self.arn,
+            "id": self.id,
+            "name": self.name,
+            "destinationConfiguration": _copy(self.destination),
+            "createTime": _clock.iso_ms(self.create_ms),
+            "updateTime": _clock.iso_ms(self.update_ms),
+            "state": state or self.state,
+            "tags": dict(self.tags),
+        }
+
+
+def _copy(value: dict[str, Any]) -> dict[str, Any]:
+    return {key: dict(inner) for key, inner in value.items()}
+
+
+class RegionState:
+    """Rooms, logging configurations and rate windows of one account in one region."""
+
+    def __init__(self, account_id: str, region: str, shared: Shared) -> None:
+        self.account_id = account_id
+        self.region = region
+        self.shared = shared
+        self.rooms: dict[str, Room] = {}
+        self.room_index: SortedIndex[Room] = SortedIndex()
+        self.logging: dict[str, LoggingConfiguration] = {}
+        self.logging_index: SortedIndex[LoggingConfiguration] = SortedIndex()
+        self._rate_windows: dict[str, tuple[int, int]] = {}
+
+    # ----------------------------------------------------------------------------- rooms
+
+    def create_room(self, params: dict[str, Any]) -> dict[str, Any]:
+        if len(self.rooms) >= self.shared.quotas.rooms:
+            raise ServiceQuotaExceededException(
+                f"You have reached the quota of {self.shared.quotas.rooms} rooms in this region.",
+                resourceId=self.account_id,
+                resourceType=RESOURCE_TYPE,
+                limit=self.shared.quotas.rooms,
+            )
+        tags = params.get("tags", {})
+        self._check_tags(tags, "tags")
+        logging_ids = self._logging_references(params.get("loggingConfigurationIdentifiers", []))
+        handler = params.get("messageReviewHandler")
+        if handler is not None:
+            handler = self._review_handler(handler, None)
+        now = _clock.to_ms(_clock.now_ns())
+        room_id = self.shared.ids.resource_id()
+        room = Room(
+            arn=self._arn("room", room_id),
+            id=room_id,
+            name=params.get("name", ""),
+            create_ms=now,
+            update_ms=now,
+            maximum_message_length=params.get("maximumMessageLength", 500),
+            maximum_message_rate_per_second=params.get("maximumMessageRatePerSecond", 10),
+            message_review_handler=handler,
+            tags=dict(tags),
+            logging_configuration_identifiers=logging_ids,
+        )
+        self.rooms[room.arn] = room
+        self.room_index.put(room.arn, room.update_ms, room.create_ms, room)
+        return room.describe()
+
+    def get_room(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self.room(params["identifier"]).describe()
+
+    def update_room(self, params: dict[str, Any]) -> dict[str, Any]:
+        room = self.room(params["identifier"])
+        if "loggingConfigurationIdentifiers" in params:
+            ids = self._logging_references(params["loggingConfigurationIdentifiers"])
+        if "messageReviewHandler" in params:
+            handler = self._review_handler(params["messageReviewHandler"], room)
+        # Everything is checked: now apply, so that a failed call changes nothing.
+        if "loggingConfigurationIdentifiers" in params:
+            room.logging_configuration_identifiers = ids
+        if "messageReviewHandler" in params:
+            room.message_review_handler = handler
+        room.name = params.get("name", room.name)
+        room.maximum_message_length = params.get(
+            "maximumMessageLength", room.maximum_message_length
+        )
+        room.maximum_message_rate_per_second = params.get(
+            "maximumMessageRatePerSecond", room.maximum_message_rate_per_second
+        )
+        room.update_ms = max(_clock.to_ms(_clock.now_ns()), room.update_ms)
+        self.room_index.put(room.arn, room.update_ms, room.create_ms, room)
+        return room.describe()
+
+    def delete_room(self, params: dict[str, Any]) -> None:
+        room = self.room(params["identifier"])
+        self.shared.messaging.close_room(room.arn, "DeleteRoom")
+        del self.rooms[room.arn]
+        self.room_index.remove(room.arn)
+
+    def list_rooms(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params.get("name")
+        uri = params.get("messageReviewHandlerUri")
+        logging_id = params.get("loggingConfigurationIdentifier")
+        if logging_id is not None:
+            self.logging_configuration(logging_id)
+
+        def keep(room: Room) -> bool:
+            return (
+                (name is None or room.name == name)
+                and (uri is None or (room.message_review_handler or {}).get("uri") == uri)
+                and (logging_id is None or logging_id in room.logging_configuration_identifiers)
+            )
+
+        scope = self._scope("ListRooms", name=name, uri=uri, logging=logging_id)
+        rooms, token = page(
+            self.room_index, scope, params.get("nextToken"), params.get("maxResults", 50), keep
+        )
+        return _with_token({"rooms": [room.summary() for room in rooms]}, token)
+
+    # ------------------------------------------------------------ logging configurations
+
+    def create_logging_configuration(self, params: dict[str, Any]) -> dict[str, Any]:
+        quota = self.shared.quotas.logging_configurations
+        if len(self.logging) >= quota:
+            raise ServiceQuotaExceededException(
+                f"You have reached the quota of {quota} logging configurations in this region.",
+                resourceId=self.account_id,
+                resourceType=RESOURCE_TYPE,
+                limit=quota,
+            )
+        tags = params.get("tags", {})
+        self._check_tags(tags, "tags")
+        now = _clock.to_ms(_clock.now_ns())
+        config_id = self.shared.ids.resource_id()
+        config = LoggingConfiguration(
+            arn=self._arn("logging-configuration", config_id),
+            id=config_id,
+            name=params.get("name", ""),
+            destination=_copy(params["destinationConfiguration"]),
+            create_ms=now,
+            update_ms=now,
+            tags=dict(tags),
+        )
+        self._transition(config, "CREATING")
+        self.logging[config.arn] = config
+        self.logging_index.put(config.arn, now, now, config)
+        return config.describe("ACTIVE")  # the model allows only ACTIVE in this response
+
+    def get_logging_configuration(self, params: dict[str, Any]) -> dict[str, Any]:
+        config = self.logging_configuration(params["identifier"])
+        return self._observe(config).describe()
+
+    def update_logging_configuration(self, params: dict[str, Any]) -> dict[str, Any]:
+        config = self.logging_configuration(params["identifier"])
+        self._require_settled(config)
+        if "destinationConfiguration" in params:
+            config.destination = _copy(params["destinationConfiguration"])
+        config.name = params.get("name", config.name)
+        config.update_ms = max(_clock.to_ms(_clock.now_ns()), config.update_ms)
+        self.logging_index.put(config.arn, config.update_ms, config.create_ms, config)
+        self._transition(config, "UPDATING")
+        return config.describe("ACTIVE")
+
+    def delete_logging_configuration(self, params: dict[str, Any]) -> None:
+        config = self.logging_configuration(params["identifier"])
+        self._require_settled(config)
+        users = [
+            room
+            for room in self.rooms.values()
+            if config.arn in room.logging_configuration_identifiers
+        ]
+        if users and self.shared.options.conflict_on_attached_logging_delete:
+            raise ConflictException(
+                f"Logging configuration {config.arn} is attached to {len(users)} room(s);"
+                " detach it with UpdateRoom before deleting it.",
+                resourceId=config.id,
+                resourceType=RESOURCE_TYPE,
+            )
+        for room in users:
+            room.logging_configuration_identifiers.remove(config.arn)
+        if self._transition(config, "DELETING"):
+            return
+        self._forget(config)
+
+    def list_logging_configurations(self, params: dict[str, Any]) -> dict[str, Any]:
+        scope = self._scope("ListLoggingConfigurations")
+        configs, token = page(
+            self.logging_index,
+            scope,
+            params.get("nextToken"),
+            params.get("maxResults", 50),
+            lambda config: not _gone(config),
+        )
+        described = [self._observe(self.logging_configuration(c.arn)).describe() for c in configs]
+        return _with_token({"loggingConfigurations": described}, token)
+
+    def _transition(self, config: LoggingConfiguration, state: str) -> bool:
+        """Enter a transitional state for the configured number of polls; False if none are."""
+        polls = self.shared.options.logging_state_polls
+        if polls <= 0:
+            return False
+        config.state, config.polls_left = state, polls
+        return True
+
+    @staticmethod
+    def _observe(config: LoggingConfiguration) -> LoggingConfiguration:
+        """A Get/List look at a configuration: each one uses up a poll of a transitional state."""
+        if config.polls_left > 0:
+            config.polls_left -= 1
+        return config
+
+    def _require_settled(self, config: LoggingConfiguration) -> None:
+        if config.state != "ACTIVE":
+            raise ConflictException(
+                f"Logging configuration {config.arn} is {config.state}; retry when it is ACTIVE.",
+                resourceId=config.id,
+                resourceType=RESOURCE_TYPE,
+            )
+
+    def _forget(self, config: LoggingConfiguration) -> None:
+        self.logging.pop(config.arn, None)
+        self.logging_index.remove(config.arn)
+
+    # ------------------------------------------------------------------ chat and events
+
+    def create_chat_token(self, params: dict[str, Any]) -> dict[str, Any]:
+        room = self.room(params["roomIdentifier"])
+        now = _clock.now_ns()
+        minutes = params.get("sessionDurationInMinutes", 60)
+        claims = ChatTokenClaims(
+            token_id=self.shared.ids.resource_id(),
+            room_arn=room.arn,
+            user_id=params["userId"],
+            capabilities=tuple(params.get("capabilities", ())),
+            attributes=dict(params.get("attributes", {})),
+            session_duration_minutes=minutes,
+            token_expiration_ns=now
+            + self.shared.quotas.token_lifetime_seconds * _clock.NS_PER_SECOND,
+            session_expiration_ns=now + minutes * 60 * _clock.NS_PER_SECOND,
+        )
+        return {
+            "token": self.shared.sealer.seal(claims),
+            "tokenExpirationTime": _clock.iso_ms(_clock.to_ms(claims.token_expiration_ns)),
+            "sessionExpirationTime": _clock.iso_ms(_clock.to_ms(claims.session_expiration_ns)),
+        }
+
+    def send_event(self, params: dict[str, Any]) -> dict[str, Any]:
+        room = self._throttled_room("SendEvent", params["roomIdentifier"])
+        event_id = self.shared.messaging.publish_event(
+            room, params["eventName"], dict(params.get("attributes", {}))
+        )
+        return {"id": event_id}
+
+    def delete_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        room = self._throttled_room("DeleteMessage", params["roomIdentifier"])
+        event_id = self.shared.messaging.publish_delete(
+            room, params["id"], params.get("reason", "")
+        )
+        return {"id": event_id}
+
+    def disconnect_user(self, params: dict[str, Any]) -> dict[str, Any]:
+        room = self._throttled_room("DisconnectUser", params["roomIdentifier"])
+        self.shared.messaging.publish_disconnect(room, params["userId"], params.get("reason", ""))
+        return {}
+
+    def _throttled_room(self, operation: str, identifier: str) -> Room:
+        room = self.room(identifier)
+        limit = self.shared.quotas.api_rates.get(operation)
+        if limit is not None:
+            second = _clock.now_ns() // _clock.NS_PER_SECOND
+            window, count = self._rate_windows.get(operation, (second, 0))
+            if window != second:
+                count = 0
+            if count >= limit:
+                raise ThrottlingException(
+                    f"{operation} is limited to {limit} calls per second in this account and"
+                    " region.",
+                    resourceId=room.id,
+                    resourceType=RESOURCE_TYPE,
+                    limit=limit,
+                )
+            self._rate_windows[operation] = (second, count + 1)
+        return room
+
+    # ---------------------------------------------------------------------------- tags
+
+    def tag_resource(self, params: dict[str, Any]) -> dict[str, Any]:
+        resource = self._taggable(params["resourceArn"])
+        merged = {**resource.tags, **params["tags"]}
+        self._check_tags(params["tags"], "tags", total=len(merged))
+        resource.tags = merged
+        return {}
+
+    def untag_resource(self, params: dict[str, Any]) -> dict[str, Any]:
+        resource = self._taggable(params["resourceArn"])
+        for key in params["tagKeys"]:
+            resource.tags.pop(key, None)
+        return {}
+
+    def list_tags_for_resource(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"tags": dict(self._taggable(params["resourceArn"]).tags)}
+
+    def _taggable(self, arn: str) -> Room | LoggingConfiguration:
+        if ":logging-configuration/" in arn:
+            return self.logging_configuration(arn)
+        return self.room(arn)
+
+    def _check_tags(self, tags: dict[str, str], path: str, total: int | None = None) -> None:
+        errors = [
+            FieldError(path, None, f"Tag keys must not begin with 'aws:' (found '{key}')")
+            for key in tags
+            if key.startswith("aws:")
+        ]
+        total = len(tags) if total is None else total
+        if total > MAX_TAGS:
+            errors.append(
+                FieldError(
+                    path, None, f"A resource can have at most {MAX_TAGS} tags (would have {total})"
+                )
+            )
+        if errors:
+            raise validation_error(errors)
+
+    # ------------------------------------------------------------------------- lookups
+
+    def room(self, arn: str) -> Room:
+        room = self.rooms.get(arn)
+        if room is None:
+            raise self._not_found(arn)
+        return room
+
+    def logging_configuration(self, arn: str) -> LoggingConfiguration:
+        config = self.logging.get(arn)
+        if config is not None and config.polls_left == 0 and config.state != "ACTIVE":
+            if config.state == "DELETING":
+                self._forget(config)
+                config = None
+            else:
+                config.state = "ACTIVE"
+        if config is None:
+            raise self._not_found(arn)
+        return config
+
+    @staticmethod
+    def _not_found(arn: str) -> ResourceNotFoundException:
+        kind, _, resource_id = arn.rpartition(":")[2].partition("/")
+        noun = "Logging configuration" if kind == "logging-configuration" else "Room"
+        return ResourceNotFoundException(
+            f"{noun} not found: {arn}", resourceId=resource_id, resourceType=RESOURCE_TYPE
+        )
+
+    def _logging_references(self, arns: list[str]) -> list[str]:
+        if len(set(arns)) != len(arns):
+            raise validation_error(
+                [
+                    FieldError(
+                        "loggingConfigurationIdentifiers",
+                        None,
+                        "Member must not contain duplicate logging configuration identifiers",
+                    )
+                ]
+            )
+        for arn in arns:
+            self._require_settled(self.logging_configuration(arn))
+        return list(arns)
+
+    def _review_handler(self, given: dict[str, str], room: Room | None) -> dict[str, str]:
+        current = (room.message_review_handler if room else None) or {}
+        uri = given.get("uri", current.get("uri", ""))
+        fallback = given.get("fallbackResult", current.get("fallbackResult", "ALLOW"))
+        if uri:
+            parts = uri.split(":")
+            region, account = parts[3], parts[4]
+            if (region, account) != (self.region, self.account_id):
+                raise validation_error(
+                    [
+                        FieldError(
+                            "messageReviewHandler.uri",
+                            uri,
+                            f"The message review handler must be a Lambda function in the room's"
+                            f" account and region ({self.account_id}, {self.region})",
+                        )
+                    ]
+                )
+        return {"uri": uri, "fallbackResult": fallback}
+
+    def _arn(self, kind: str, resource_id: str) -> str:
+        return f"arn:aws:ivschat:{self.region}:{self.account_id}:{kind}/{resource_id}"
+
+    def _scope(self, operation: str, **filters: Any) -> dict[str, Any]:
+        return {"op": operation, "account": self.account_id, "region": self.region, **filters}
+
+
+def _gone(config: LoggingConfiguration) -> bool:
+    return config.state == "DELETING" and config.polls_left == 0
+
+
+def _with_token(body: dict[str, Any], token: str | None) -> dict[str, Any]:
+    if token is not None:
+        body["nextToken"] = token
+    return body
+
+
+__all__ = ["LoggingConfiguration", "RegionState", "Room", "ValidationException"]

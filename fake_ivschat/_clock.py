@@ -1,0 +1,39 @@
+"""Time, read at call time so that freezegun and time-machine drive the fake; and its formats."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+NS_PER_SECOND = 1_000_000_000
+NS_PER_MS = 1_000_000
+
+
+def now_ns() -> int:
+    """The current time in integer nanoseconds since the epoch (frozen when the test freezes it)."""
+    return time.time_ns()
+
+
+def to_ms(ns: int) -> int:
+    return ns // NS_PER_MS
+
+
+def iso_ms(ms: int) -> str:
+    """``2024-05-01T12:00:00.123Z``: the control plane's timestamps, millisecond precision."""
+    seconds, millis = divmod(ms, 1000)
+    stamp = datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{stamp}.{millis:03d}Z"
+
+
+def rfc3339_nano(ns: int) -> str:
+    """``2023-01-05T14:33:32.894089757Z``: messaging SendTime, trailing zeros trimmed (Go style)."""
+    seconds, nanos = divmod(ns, NS_PER_SECOND)
+    stamp = datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    fraction = f"{nanos:09d}".rstrip("0")
+    return f"{stamp}.{fraction}Z" if fraction else f"{stamp}Z"
+
+
+def to_datetime(ns: int) -> datetime:
+    """Exact to the microsecond (a float division would round)."""
+    seconds, nanos = divmod(ns, NS_PER_SECOND)
+    return datetime.fromtimestamp(seconds, timezone.utc) + timedelta(microseconds=nanos // 1000)

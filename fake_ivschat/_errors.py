@@ -1,0 +1,68 @@
+"""The service's modelled errors as Python exceptions, spelled like their AWS codes."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class ServiceError(Exception):
+    """An error the service answers with; the wire layer turns it into an HTTP error response."""
+
+    code: ClassVar[str] = "InternalServerException"
+
+    def __init__(self, message: str, **fields: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields
+
+    def body(self) -> dict[str, Any]:
+        return {"message": self.message, **self.fields}
+
+
+class ValidationException(ServiceError):
+    code = "ValidationException"
+
+
+class ResourceNotFoundException(ServiceError):
+    code = "ResourceNotFoundException"
+
+
+class ConflictException(ServiceError):
+    code = "ConflictException"
+
+
+class ServiceQuotaExceededException(ServiceError):
+    code = "ServiceQuotaExceededException"
+
+
+class ThrottlingException(ServiceError):
+    code = "ThrottlingException"
+
+
+class AccessDeniedException(ServiceError):
+    code = "AccessDeniedException"
+
+
+class PendingVerification(ServiceError):
+    code = "PendingVerification"
+
+
+class InternalServerException(ServiceError):
+    code = "InternalServerException"
+
+
+class InvalidTokenError(ValueError):
+    """A chat token that this fake did not issue, or that was altered."""
+
+
+class ChatConnectionError(Exception):
+    """A Chat Messaging API connection was refused or used after it closed.
+
+    ``code`` is the messaging error code: 401 for an expired, spent or invalid token or session,
+    404 when the room no longer exists, 0 for publishing on a connection that is already closed.
+    """
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(f"{code}: {message}" if code else message)
+        self.code = code
+        self.message = message

@@ -1,0 +1,277 @@
+"""FakeIvsChat: the state of one fake, the transport its clients use, and what tests read back."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from botocore import xform_name
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.client import BaseClient
+
+from . import _model, _wire
+from ._backend import RegionState, Room
+from ._errors import ServiceError
+from ._ids import IdGenerator
+from ._messaging import ChatConnection, Messaging, ReviewHandler
+from ._records import RecordedCall, RecordedEvent, RecordedMessage
+from ._tokens import ChatTokenClaims, TokenSealer
+from ._validate import validate
+
+DEFAULT_ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"
+DUMMY_CREDENTIALS = {
+    "aws_access_key_id": "FAKEIVSCHATTESTING",
+    "aws_secret_access_key": "fake-ivschat-testing-secret",
+    "aws_session_token": "fake-ivschat-testing-session",
+}
+
+
+@dataclass
+class Quotas:
+    """Service quotas of a fake; the defaults are the service's documented defaults."""
+
+    rooms: int = 50_000
+    logging_configurations: int = 10
+    # Calls per second per account and region, for the operations the model lets throttle.
+    api_rates: dict[str, int] = field(
+        default_factory=lambda: {"SendEvent": 100, "DeleteMessage": 100, "DisconnectUser": 100}
+    )
+    token_lifetime_seconds: int = 60
+    review_handler_timeout_ms: int = 200
+
+
+@dataclass(frozen=True)
+class Options:
+    """Behaviours where the service is undocumented; see the fidelity table in the README."""
+
+    logging_state_polls: int = 0
+    conflict_on_attached_logging_delete: bool = True
+
+
+class Shared:
+    """What every (account, region) of one fake shares: IDs, token key, quotas, messaging."""
+
+    def __init__(self, seed: int | None, quotas: Quotas, options: Options) -> None:
+        self.lock = threading.RLock()  # one fake, one lock: every call and publish holds it
+        self.ids = IdGenerator(seed)
+        self.sealer = TokenSealer()
+        self.quotas = quotas
+        self.options = options
+        self.messaging = Messaging(self)
+        self.regions: dict[tuple[str, str], RegionState] = {}
+
+    def region(self, account_id: str, region: str) -> RegionState:
+        state = self.regions.get((account_id, region))
+        if state is None:
+            state = self.regions[(account_id, region)] = RegionState(account_id, region, self)
+        return state
+
+    def find_room(self, arn: str) -> Room | None:
+        parts = arn.split(":")
+        state = self.regions.get((parts[4], parts[3])) if len(parts) > 5 else None
+        return state.rooms.get(arn) if state is not None else None
+
+
+@dataclass
+class _Injected:
+    error: ServiceError
+    times: int
+
+
+_METHODS = {name: xform_name(name) for name in _model.operation_names()}
+
+
+class FakeIvsChat:
+    """An in-process Amazon IVS Chat: state per (account, region), reached through real clients.
+
+    ``seed`` makes every generated ID reproducible; ``quotas`` overrides service quotas;
+    ``logging_state_polls`` makes logging configurations show CREATING/UPDATING/DELETING for that
+    many Get/List calls; ``conflict_on_attached_logging_delete=False`` lets a logging
+    configuration be deleted while rooms use it (they drop the reference).
+    """
+
+    def __init__(
+        self,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        *,
+        seed: int | None = None,
+        quotas: Quotas | None = None,
+        logging_state_polls: int = 0,
+        conflict_on_attached_logging_delete: bool = True,
+    ) -> None:
+        self.account_id = account_id
+        options = Options(logging_state_polls, conflict_on_attached_logging_delete)
+        self._shared = Shared(seed, quotas or Quotas(), options)
+        self._lock = self._shared.lock
+        self._calls: list[RecordedCall] = []
+        self._injected: dict[str, list[_Injected]] = {}
+
+    @property
+    def quotas(self) -> Quotas:
+        """The quotas in force; change them in place (``fake.quotas.rooms = 3``)."""
+        return self._shared.quotas
+
+    # ------------------------------------------------------------------------ clients
+
+    def client(
+        self, region_name: str = DEFAULT_REGION, *, account_id: str | None = None, **kwargs: Any
+    ) -> BaseClient:
+        """A real botocore ``ivschat`` client answered by this fake (``account_id`` defaults to the
+        fake's); other keyword arguments go to ``create_client``."""
+        for key, value in DUMMY_CREDENTIALS.items():
+            kwargs.setdefault(key, value)
+        client: BaseClient = _model.botocore_session().create_client(
+            _model.SERVICE_NAME, region_name=region_name, **kwargs
+        )
+        self.attach(client, account_id)
+        return client
+
+    def attach(self, client: BaseClient, account_id: str | None = None) -> None:
+        """Answer every call of an existing ``ivschat`` client with this fake."""
+        region = client.meta.region_name or DEFAULT_REGION
+        transport = self._transport(region, account_id or self.account_id)
+        client.meta.events.register_first(
+            f"before-send.{_model.SERVICE_NAME}", transport, unique_id=_transport_id(self)
+        )
+
+    def _transport(self, region: str, account_id: str) -> Callable[..., AWSResponse]:
+        def before_send(request: AWSPreparedRequest, event_name: str, **_: Any) -> AWSResponse:
+            return self._handle(event_name.rpartition(".")[2], region, account_id, request)
+
+        return before_send
+
+    def _handle(
+        self, operation: str, region: str, account_id: str, request: AWSPreparedRequest
+    ) -> AWSResponse:
+        with self._lock:
+            request_id = self._shared.ids.request_id()
+            params = _wire.decode(operation, request)
+            try:
+                self._raise_injected(operation)
+                validate(operation, params)
+                state = self._shared.region(account_id, region)
+                result = getattr(state, _METHODS[operation])(params)
+            except ServiceError as error:
+                self._calls.append(
+                    RecordedCall(
+                        operation, region, account_id, params, None, error.code, error.message
+                    )
+                )
+                return _wire.failure(request.url, error, request_id)
+            self._calls.append(RecordedCall(operation, region, account_id, params, result))
+            return _wire.success(operation, request.url, result, request_id)
+
+    # ------------------------------------------------------------------ fault injection
+
+    def inject_error(
+        self,
+        operation: str,
+        code: str,
+        *,
+        message: str | None = None,
+        times: int = 1,
+        **fields: Any,
+    ) -> None:
+        """Make the next ``times`` calls of ``operation`` fail with the modelled error ``code``.
+
+        Required members of the error that are not given get placeholder values.
+        """
+        if operation not in _METHODS:
+            raise ValueError(f"Unknown ivschat operation {operation!r}; one of {sorted(_METHODS)}")
+        allowed = _model.errors_of(operation)
+        if code not in allowed:
+            raise ValueError(
+                f"{operation} cannot fail with {code!r}; the model allows: {sorted(allowed)}"
+            )
+        shape = _model.error_shapes()[code]
+        unknown = set(fields) - set(shape.members) | ({"message"} & set(fields))
+        if unknown:
+            raise TypeError(
+                f"{code} has no member(s) {sorted(unknown)}; it has {list(shape.members)}"
+            )
+        for name in shape.required_members:
+            if name != "message" and name not in fields:
+                fields[name] = _placeholder(shape.members[name])
+        error_class = type(code, (ServiceError,), {"code": code})
+        error = error_class(message or f"Injected {code} for {operation}", **fields)
+        with self._lock:
+            self._injected.setdefault(operation, []).append(_Injected(error, times))
+
+    def _raise_injected(self, operation: str) -> None:
+        queue = self._injected.get(operation)
+        if queue:
+            injected = queue[0]
+            injected.times -= 1
+            if injected.times <= 0:
+                queue.pop(0)
+            raise injected.error
+
+    # ------------------------------------------------------------ recorded for asserts
+
+    @property
+    def calls(self) -> list[RecordedCall]:
+        """Every API call that reached this fake, in order, failed ones included."""
+        with self._lock:
+            return list(self._calls)
+
+    def get_calls(self, operation: str | None = None, **params: Any) -> list[RecordedCall]:
+        """The recorded calls of ``operation`` (any if None) that sent every given param."""
+        return [call for call in self.calls if call.matches(operation, params)]
+
+    def events(self, room: str | None = None, *, name: str | None = None) -> list[RecordedEvent]:
+        """EVENT frames delivered, in order; ``room`` an ARN (None: every room)."""
+        with self._lock:
+            return [
+                event
+                for event in self._shared.messaging.events
+                if (room is None or event.room_arn == room)
+                and (name is None or event.event_name == name)
+            ]
+
+    def messages(
+        self, room: str | None = None, *, user_id: str | None = None
+    ) -> list[RecordedMessage]:
+        """MESSAGE frames delivered, in order; ``room`` an ARN (None: every room)."""
+        with self._lock:
+            return [
+                message
+                for message in self._shared.messaging.messages
+                if (room is None or message.room_arn == room)
+                and (user_id is None or message.sender_user_id == user_id)
+            ]
+
+    def log_records(self, logging_configuration_arn: str) -> list[dict[str, Any]]:
+        """Chat-log records delivered to that logging configuration's destination."""
+        with self._lock:
+            return list(self._shared.messaging.log_records.get(logging_configuration_arn, []))
+
+    # ---------------------------------------------------------------------- messaging
+
+    def decode_token(self, token: str) -> ChatTokenClaims:
+        """The claims of a chat token this fake issued; InvalidTokenError for any other."""
+        return self._shared.sealer.open(token)
+
+    def connect(self, token: str) -> ChatConnection:
+        """Open a Chat Messaging API connection with a chat token (which is then spent)."""
+        with self._lock:
+            return self._shared.messaging.connect(token)
+
+    def register_review_handler(self, lambda_arn: str, handler: ReviewHandler) -> None:
+        """Play the Lambda at ``lambda_arn`` for rooms whose message review handler points at it."""
+        with self._lock:
+            self._shared.messaging.review_handlers[lambda_arn] = handler
+
+
+def _transport_id(fake: FakeIvsChat) -> str:
+    return f"fake-ivschat-transport-{id(fake)}"
+
+
+def _placeholder(shape: _model.Shape) -> Any:
+    if shape.enum:
+        return shape.enum[0]
+    return 0 if shape.type_name in ("integer", "long") else "injected"
+
+
+__all__ = ["FakeIvsChat", "Options", "Quotas"]

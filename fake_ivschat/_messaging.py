@@ -1,0 +1,444 @@
+"""The Chat Messaging API in-process: connections, publish actions, delivery, chat-log records.
+
+Frames are the exact JSON objects the WebSocket API sends (MESSAGE, EVENT, ERROR). Every frame
+delivered in a room is also recorded for ``fake.events()`` / ``fake.messages()`` and, for rooms
+with logging configurations, as a chat-log record.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
+
+from . import _clock
+from ._errors import ChatConnectionError, InvalidTokenError
+from ._records import RecordedEvent, RecordedMessage
+from ._tokens import ChatTokenClaims
+
+if TYPE_CHECKING:
+    from ._backend import Room
+    from ._fake import Shared
+
+Frame = dict[str, Any]
+ReviewHandler = Callable[[dict[str, Any]], dict[str, Any]]
+
+# Limits of the messaging side that the service documents only as "fields too large" (413).
+MAX_ATTRIBUTES_BYTES = 1024
+MAX_REASON_CHARS = 256
+MAX_REQUEST_ID_CHARS = 256
+MAX_ID_CHARS = 128
+MAX_USER_ID_CHARS = 128
+CLIENT_IP = "127.0.0.1"  # what a review handler sees as Sender.Ip
+
+
+class _Refused(Exception):
+    """A publish request answered with an ERROR frame."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class ChatConnection:
+    """One WebSocket connection to a room, opened with a chat token by ``FakeIvsChat.connect``.
+
+    ``received`` lists every frame delivered to it, in order. Each publish method returns the
+    frame that answers it on this connection: the echoed MESSAGE or EVENT, or an ERROR frame.
+    """
+
+    def __init__(self, hub: Messaging, claims: ChatTokenClaims) -> None:
+        self._hub = hub
+        self.claims = claims
+        self.received: list[Frame] = []
+        self.closed = False
+        self.close_reason: str | None = None
+
+    @property
+    def room_arn(self) -> str:
+        return self.claims.room_arn
+
+    @property
+    def user_id(self) -> str:
+        return self.claims.user_id
+
+    def __repr__(self) -> str:
+        state = f"closed: {self.close_reason}" if self.closed else "open"
+        return f"<ChatConnection user_id={self.user_id!r} room={self.room_arn!r} {state}>"
+
+    def send(self, payload: dict[str, Any] | str) -> Frame:
+        """Publish a raw request, a dict or the JSON text the WebSocket API takes."""
+        with self._hub.lock:
+            return self._hub.publish(self, payload)
+
+    def send_message(
+        self,
+        content: str,
+        attributes: dict[str, str] | None = None,
+        *,
+        request_id: str | None = None,
+    ) -> Frame:
+        """SEND_MESSAGE; needs the SEND_MESSAGE capability."""
+        return self.send(
+            _request("SEND_MESSAGE", request_id, Content=content, Attributes=attributes)
+        )
+
+    def delete_message(
+        self, message_id: str, reason: str | None = None, *, request_id: str | None = None
+    ) -> Frame:
+        """DELETE_MESSAGE; needs the DELETE_MESSAGE capability."""
+        return self.send(_request("DELETE_MESSAGE", request_id, Id=message_id, Reason=reason))
+
+    def disconnect_user(
+        self, user_id: str, reason: str | None = None, *, request_id: str | None = None
+    ) -> Frame:
+        """DISCONNECT_USER; needs the DISCONNECT_USER capability."""
+        return self.send(_request("DISCONNECT_USER", request_id, UserId=user_id, Reason=reason))
+
+    def close(self) -> None:
+        """Close the connection from the client side."""
+        with self._hub.lock:
+            self._hub.close(self, "closed by client")
+
+
+def _request(action: str, request_id: str | None, **fields: Any) -> dict[str, Any]:
+    payload = {"Action": action, **{k: v for k, v in fields.items() if v is not None}}
+    if request_id is not None:
+        payload["RequestId"] = request_id
+    return payload
+
+
+class Messaging:
+    """Connections, delivered frames and chat-log records of one fake, across all its rooms."""
+
+    def __init__(self, shared: Shared) -> None:
+        self._shared = shared
+        self.lock = shared.lock
+        self.events: list[RecordedEvent] = []
+        self.messages: list[RecordedMessage] = []
+        self.log_records: dict[str, list[dict[str, Any]]] = {}
+        self.review_handlers: dict[str, ReviewHandler] = {}
+        self._connections: dict[str, list[ChatConnection]] = {}
+        self._spent_tokens: set[str] = set()
+        self._send_windows: dict[str, tuple[int, int]] = {}
+
+    # -------------------------------------------------------------------- connections
+
+    def connect(self, token: str) -> ChatConnection:
+        try:
+            claims = self._shared.sealer.open(token)
+        except InvalidTokenError as exc:
+            raise ChatConnectionError(401, f"Invalid chat token: {exc}") from None
+        now = _clock.now_ns()
+        if claims.token_id in self._spent_tokens:
+            raise ChatConnectionError(
+                401, "This chat token was already used to connect; create a new token."
+            )
+        if now > claims.token_expiration_ns:
+            raise ChatConnectionError(
+                401,
+                f"This chat token expired at {_clock.rfc3339_nano(claims.token_expiration_ns)}.",
+            )
+        if self._shared.find_room(claims.room_arn) is None:
+            raise ChatConnectionError(404, f"Room not found: {claims.room_arn}")
+        self._spent_tokens.add(claims.token_id)
+        connection = ChatConnection(self, claims)
+        self._connections.setdefault(claims.room_arn, []).append(connection)
+        return connection
+
+    def close(self, connection: ChatConnection, reason: str) -> None:
+        if connection.closed:
+            return
+        connection.closed, connection.close_reason = True, reason
+        peers = self._connections.get(connection.room_arn, [])
+        if connection in peers:
+            peers.remove(connection)
+
+    def close_room(self, room_arn: str, reason: str) -> None:
+        for connection in list(self._connections.get(room_arn, [])):
+            self.close(connection, reason)
+        self._connections.pop(room_arn, None)
+        self._send_windows.pop(room_arn, None)
+
+    def _live(self, room_arn: str, now: int) -> list[ChatConnection]:
+        """The room's connections, after closing those whose session has expired."""
+        connections = self._connections.get(room_arn, [])
+        for connection in [c for c in connections if now > c.claims.session_expiration_ns]:
+            self.close(connection, "session expired")
+        return connections
+
+    # --------------------------------------------------------------------- publishing
+
+    def publish(self, connection: ChatConnection, payload: dict[str, Any] | str) -> Frame:
+        now = _clock.now_ns()
+        if not connection.closed and now > connection.claims.session_expiration_ns:
+            self.close(connection, "session expired")
+        if connection.closed:
+            raise ChatConnectionError(
+                401 if connection.close_reason == "session expired" else 0,
+                f"Cannot publish on a closed connection (closed: {connection.close_reason}).",
+            )
+        request_id = ""
+        try:
+            request = _parse(payload)
+            request_id = _text(request, "RequestId", required=False, limit=MAX_REQUEST_ID_CHARS)
+            action = request.get("Action")
+            handler = self._ACTIONS.get(action) if isinstance(action, str) else None
+            if handler is None:
+                raise _Refused(400, f"Unknown or missing Action: {action!r}")
+            if action not in connection.claims.capabilities:  # each action is its capability
+                raise _Refused(403, "The connection's capabilities do not permit this action.")
+            room = self._shared.find_room(connection.room_arn)
+            if room is None:  # the room went away without closing us: treat as gone
+                self.close(connection, "room deleted")
+                raise _Refused(404, f"Room not found: {connection.room_arn}")
+            return handler(self, connection, room, request, request_id, now)
+        except _Refused as refusal:
+            frame = {
+                "Type": "ERROR",
+                "Id": self._shared.ids.resource_id(),
+                "RequestId": request_id,
+                "ErrorCode": refusal.code,
+                "ErrorMessage": refusal.message,
+            }
+            connection.received.append(frame)
+            return frame
+
+    def _send_message(
+        self, sender: ChatConnection, room: Room, request: dict[str, Any], request_id: str, now: int
+    ) -> Frame:
+        content = _text(request, "Content", required=True)
+        if len(content) > room.maximum_message_length:
+            raise _Refused(
+                400,
+                f"Message content must be at most {room.maximum_message_length} characters"
+                f" (got {len(content)}).",
+            )
+        attributes = _attributes(request)
+        self._take_send_slot(room, now)
+        message_id = self._shared.ids.resource_id()
+        if room.message_review_handler and room.message_review_handler.get("uri"):
+            content, attributes = self._review(sender, room, message_id, content, attributes)
+        frame = {
+            "Type": "MESSAGE",
+            "Id": message_id,
+            "RequestId": request_id,
+            "Content": content,
+            "Attributes": attributes,
+            "Sender": {"UserId": sender.user_id, "Attributes": dict(sender.claims.attributes)},
+            "SendTime": _clock.rfc3339_nano(now),
+        }
+        self.messages.append(
+            RecordedMessage(
+                room_arn=room.arn,
+                id=message_id,
+                content=content,
+                attributes=attributes,
+                sender_user_id=sender.user_id,
+                sender_attributes=dict(sender.claims.attributes),
+                send_time=_clock.to_datetime(now),
+                payload=frame,
+            )
+        )
+        self._deliver(room, frame, now)
+        return frame
+
+    def _delete_message(
+        self, sender: ChatConnection, room: Room, request: dict[str, Any], request_id: str, now: int
+    ) -> Frame:
+        message_id = _text(request, "Id", required=True, limit=MAX_ID_CHARS)
+        reason = _text(request, "Reason", required=False, limit=MAX_REASON_CHARS)
+        return self._event(room, *_delete_event(message_id, reason), request_id, now)
+
+    def _disconnect_user(
+        self, sender: ChatConnection, room: Room, request: dict[str, Any], request_id: str, now: int
+    ) -> Frame:
+        user_id = _text(request, "UserId", required=True, limit=MAX_USER_ID_CHARS)
+        reason = _text(request, "Reason", required=False, limit=MAX_REASON_CHARS)
+        frame = self._event(room, *_disconnect_event(user_id, reason), request_id, now)
+        self._close_user(room.arn, user_id)
+        return frame
+
+    _ACTIONS: ClassVar[dict[str, Callable[..., Frame]]] = {
+        "SEND_MESSAGE": _send_message,
+        "DELETE_MESSAGE": _delete_message,
+        "DISCONNECT_USER": _disconnect_user,
+    }
+
+    # The control plane's SendEvent / DeleteMessage / DisconnectUser land here too.
+
+    def publish_event(self, room: Room, name: str, attributes: dict[str, str]) -> str:
+        return str(self._event(room, name, attributes, "", _clock.now_ns())["Id"])
+
+    def publish_delete(self, room: Room, message_id: str, reason: str) -> str:
+        return str(self._event(room, *_delete_event(message_id, reason), "", _clock.now_ns())["Id"])
+
+    def publish_disconnect(self, room: Room, user_id: str, reason: str) -> None:
+        self._event(room, *_disconnect_event(user_id, reason), "", _clock.now_ns())
+        self._close_user(room.arn, user_id)
+
+    def _close_user(self, room_arn: str, user_id: str) -> None:
+        for connection in list(self._connections.get(room_arn, [])):
+            if connection.user_id == user_id:
+                self.close(connection, "disconnected by DisconnectUser")
+
+    def _event(
+        self, room: Room, name: str, attributes: dict[str, str], request_id: str, now: int
+    ) -> Frame:
+        event_id = self._shared.ids.resource_id()
+        frame = {
+            "Type": "EVENT",
+            "Id": event_id,
+            "RequestId": request_id,
+            "EventName": name,
+            "Attributes": attributes,
+            "SendTime": _clock.rfc3339_nano(now),
+        }
+        self.events.append(
+            RecordedEvent(
+                room_arn=room.arn,
+                id=event_id,
+                event_name=name,
+                attributes=attributes,
+                request_id=request_id,
+                send_time=_clock.to_datetime(now),
+                payload=frame,
+            )
+        )
+        self._deliver(room, frame, now)
+        return frame
+
+    def _deliver(self, room: Room, frame: Frame, now: int) -> None:
+        for connection in self._live(room.arn, now):
+            connection.received.append(frame)
+        for arn in room.logging_configuration_identifiers:
+            self.log_records.setdefault(arn, []).append(
+                {
+                    "event_timestamp": _clock.iso_ms(_clock.to_ms(now)),
+                    "type": frame["Type"],
+                    "payload": frame,
+                    "version": "1.0",
+                }
+            )
+
+    def _take_send_slot(self, room: Room, now: int) -> None:
+        second = now // _clock.NS_PER_SECOND
+        window, count = self._send_windows.get(room.arn, (second, 0))
+        if window != second:
+            count = 0
+        if count >= room.maximum_message_rate_per_second:
+            raise _Refused(
+                429,
+                f"This room accepts at most {room.maximum_message_rate_per_second} messages"
+                " per second.",
+            )
+        self._send_windows[room.arn] = (second, count + 1)
+
+    # ---------------------------------------------------------------- message review
+
+    def _review(
+        self,
+        sender: ChatConnection,
+        room: Room,
+        message_id: str,
+        content: str,
+        attributes: dict[str, str],
+    ) -> tuple[str, dict[str, str]]:
+        assert room.message_review_handler is not None
+        uri = room.message_review_handler["uri"]
+        fallback = room.message_review_handler.get("fallbackResult", "ALLOW")
+        request = {
+            "Content": content,
+            "MessageId": message_id,
+            "RoomArn": room.arn,
+            "Attributes": dict(attributes),
+            "Sender": {
+                "Attributes": dict(sender.claims.attributes),
+                "UserId": sender.user_id,
+                "Ip": CLIENT_IP,
+            },
+        }
+        verdict = self._invoke(uri, request)
+        if verdict is None:  # no valid answer in time: the room's fallback decides
+            if fallback == "DENY":
+                raise _Refused(406, "Message denied by the room's message review handler.")
+            return content, attributes
+        if verdict["ReviewResult"] == "DENY":
+            reason = verdict.get("Attributes", {}).get("Reason")
+            text = "Message denied by the room's message review handler"
+            raise _Refused(406, f"{text}: {reason}" if reason else f"{text}.")
+        return verdict["Content"], dict(verdict.get("Attributes", attributes))
+
+    def _invoke(self, uri: str, request: dict[str, Any]) -> dict[str, Any] | None:
+        handler = self.review_handlers.get(uri)
+        if handler is None:
+            return None
+        started = time.perf_counter()
+        try:
+            response = handler(request)
+        except Exception:  # the Lambda failed: the service falls back, so do we
+            return None
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if elapsed_ms > self._shared.quotas.review_handler_timeout_ms:
+            return None
+        return response if _valid_review(response) else None
+
+
+def _valid_review(response: Any) -> bool:
+    if not isinstance(response, dict) or response.get("ReviewResult") not in ("ALLOW", "DENY"):
+        return False
+    attributes = response.get("Attributes", {})
+    if not isinstance(attributes, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in attributes.items()
+    ):
+        return False
+    return response["ReviewResult"] == "DENY" or isinstance(response.get("Content"), str)
+
+
+def _delete_event(message_id: str, reason: str) -> tuple[str, dict[str, str]]:
+    # MessageID is the deprecated spelling; clients in the wild read either, so send both.
+    attributes = {"MessageId": message_id, "MessageID": message_id, "Reason": reason}
+    return "aws:DELETE_MESSAGE", attributes
+
+
+def _disconnect_event(user_id: str, reason: str) -> tuple[str, dict[str, str]]:
+    return "aws:DISCONNECT_USER", {"UserId": user_id, "Reason": reason}
+
+
+def _parse(payload: dict[str, Any] | str) -> dict[str, Any]:
+    if isinstance(payload, (str, bytes)):
+        try:
+            payload = json.loads(payload)
+        except ValueError:
+            raise _Refused(400, "The request is not valid JSON.") from None
+    if not isinstance(payload, dict):
+        raise _Refused(400, "The request must be a JSON object.")
+    return payload
+
+
+def _text(request: dict[str, Any], name: str, *, required: bool, limit: int = 0) -> str:
+    value = request.get(name)
+    if value is None or value == "":
+        if required:
+            raise _Refused(400, f"{name} is required and must not be empty.")
+        return ""
+    if not isinstance(value, str):
+        raise _Refused(400, f"{name} must be a string.")
+    if limit and len(value) > limit:
+        raise _Refused(413, f"{name} is too large: at most {limit} characters.")
+    return value
+
+
+def _attributes(request: dict[str, Any]) -> dict[str, str]:
+    value = request.get("Attributes")
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise _Refused(400, "Attributes must be an object of string keys and string values.")
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in value.items())
+    if size > MAX_ATTRIBUTES_BYTES:
+        raise _Refused(413, f"Attributes are too large: at most {MAX_ATTRIBUTES_BYTES} bytes.")
+    return dict(value)

@@ -1,0 +1,101 @@
+"""rest-json on the wire: decode a signed botocore request, encode the answer as an AWSResponse.
+
+The codec is compiled once per operation from the model (URI labels, query-string members), so
+botocore's real serializer and parser run on both sides of the fake.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+
+from . import _model
+from ._errors import ServiceError
+
+
+@dataclass(frozen=True)
+class _Codec:
+    path: re.Pattern[str]
+    labels: tuple[str, ...]
+    query: tuple[tuple[str, str, bool], ...]  # (member, query name, is a list)
+    status: int
+
+
+@functools.cache
+def _codec(operation_name: str) -> _Codec:
+    op = _model.operation(operation_name)
+    shape = op.input_shape
+    members = shape.members if shape is not None else {}
+    labels: list[str] = []
+    query: list[tuple[str, str, bool]] = []
+    for name, member in members.items():
+        location = member.serialization.get("location")
+        where = member.serialization.get("name", name)
+        if location == "uri":
+            labels.append(name)
+        elif location == "querystring":
+            query.append((name, where, member.type_name == "list"))
+    pattern = re.sub(r"\{([^}]+?)\+?\}", r"(?P<\1>[^?]+)", op.http["requestUri"].split("?")[0])
+    return _Codec(re.compile(pattern + "$"), tuple(labels), tuple(query), op.http["responseCode"])
+
+
+def decode(operation_name: str, request: AWSPreparedRequest) -> dict[str, Any]:
+    """The operation's parameters as botocore serialized them."""
+    codec = _codec(operation_name)
+    body = request.body
+    if isinstance(body, (bytes, bytearray)):
+        body = body.decode()
+    params: dict[str, Any] = json.loads(body) if body else {}
+    if codec.labels or codec.query:
+        url = urlsplit(request.url)
+        found = codec.path.search(url.path)
+        if found is not None:
+            for name in codec.labels:
+                params[name] = unquote(found.group(name))
+        values = parse_qs(url.query, keep_blank_values=True)
+        for name, where, is_list in codec.query:
+            if where in values:
+                params[name] = values[where] if is_list else values[where][-1]
+    return params
+
+
+class _Raw:
+    """The minimal raw-body object AWSResponse reads from."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any) -> list[bytes]:
+        return [self._data]
+
+
+def success(
+    operation_name: str, url: str, body: dict[str, Any] | None, request_id: str
+) -> AWSResponse:
+    status = _codec(operation_name).status
+    data = b"" if status == 204 or body is None else json.dumps(body).encode()
+    return _response(url, status, data, request_id, {})
+
+
+def failure(url: str, error: ServiceError, request_id: str) -> AWSResponse:
+    data = json.dumps(error.body()).encode()
+    headers = {"x-amzn-ErrorType": error.code}
+    return _response(url, _model.http_status_of(error.code), data, request_id, headers)
+
+
+def _response(
+    url: str, status: int, data: bytes, request_id: str, extra: dict[str, str]
+) -> AWSResponse:
+    headers = {
+        "Content-Type": "application/json",
+        "Content-Length": str(len(data)),
+        "x-amzn-RequestId": request_id,
+        **extra,
+    }
+    return AWSResponse(url, status, headers, _Raw(data))

@@ -1,0 +1,33 @@
+"""Shared fixtures. The suite never touches the network: no instance-metadata probe either."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from fake_ivschat import FakeIvsChat
+
+REGION = "us-west-2"
+
+
+@pytest.fixture
+def fake() -> FakeIvsChat:
+    """A fresh fake with reproducible IDs (not routed: use ``client``)."""
+    return FakeIvsChat(seed=1234)
+
+
+@pytest.fixture
+def client(fake: FakeIvsChat) -> Any:
+    """A real botocore ivschat client in us-west-2 answered by ``fake``."""
+    return fake.client(region_name=REGION)
+
+
+@pytest.fixture
+def room(client: Any) -> Iterator[dict[str, Any]]:
+    yield client.create_room(name="lobby")
