@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ._errors import ChatConnectionError, InvalidTokenError
-from ._fake import FakeIvsChat, Quotas
+from ._fake import FakeIvsChat, Quotas, mock_ivschat
 from ._messaging import ChatConnection
 from ._records import RecordedCall, RecordedEvent, RecordedMessage
 from ._tokens import ChatTokenClaims
@@ -21,4 +21,5 @@ __all__ = [
     "RecordedEvent",
     "RecordedMessage",
     "__version__",
+    "mock_ivschat",
 ]

@@ -20,13 +20,14 @@ from ._errors import (
 )
 from ._pagination import SortedIndex, page
 from ._tokens import ChatTokenClaims
-from ._validate import FieldError, validation_error
+from ._validate import FieldError, java_repr, validation_error
 
 if TYPE_CHECKING:
     from ._fake import Shared
 
 RESOURCE_TYPE = "ROOM"  # the model's only ResourceType, used for logging configurations too
 MAX_TAGS = 50
+RESERVED_TAG_PREFIX = "aws:"
 MAX_LOGGING_CONFIGURATIONS_PER_ROOM = 3
 
 
@@ -110,19 +111,17 @@ class RegionState:
     # ----------------------------------------------------------------------------- rooms
 
     def create_room(self, params: dict[str, Any]) -> dict[str, Any]:
-        if len(self.rooms) >= self.shared.quotas.rooms:
-            raise ServiceQuotaExceededException(
-                f"You have reached the quota of {self.shared.quotas.rooms} rooms in this region.",
-                resourceId=self.account_id,
-                resourceType=RESOURCE_TYPE,
-                limit=self.shared.quotas.rooms,
-            )
         tags = params.get("tags", {})
         self._check_tags(tags, "tags")
-        logging_ids = self._logging_references(params.get("loggingConfigurationIdentifiers", []))
+        logging_ids = self._logging_references(
+            params.get("loggingConfigurationIdentifiers", []), may_conflict=True
+        )
         handler = params.get("messageReviewHandler")
         if handler is not None:
             handler = self._review_handler(handler, None)
+        # The request is checked before the quota: a bad request is reported as such even when
+        # the quota is also reached.
+        self._check_quota("rooms", len(self.rooms), self.shared.quotas.rooms)
         now = _clock.to_ms(_clock.now_ns())
         room_id = self.shared.ids.resource_id()
         room = Room(
@@ -147,7 +146,9 @@ class RegionState:
     def update_room(self, params: dict[str, Any]) -> dict[str, Any]:
         room = self.room(params["identifier"])
         if "loggingConfigurationIdentifiers" in params:
-            ids = self._logging_references(params["loggingConfigurationIdentifiers"])
+            ids = self._logging_references(
+                params["loggingConfigurationIdentifiers"], may_conflict=False
+            )
         if "messageReviewHandler" in params:
             handler = self._review_handler(params["messageReviewHandler"], room)
         # Everything is checked: now apply, so that a failed call changes nothing.
@@ -182,7 +183,8 @@ class RegionState:
         def keep(room: Room) -> bool:
             return (
                 (name is None or room.name == name)
-                and (uri is None or (room.message_review_handler or {}).get("uri") == uri)
+                # A room without a handler matches the empty URI, like one whose URI was cleared.
+                and (uri is None or (room.message_review_handler or {}).get("uri", "") == uri)
                 and (logging_id is None or logging_id in room.logging_configuration_identifiers)
             )
 
@@ -195,16 +197,12 @@ class RegionState:
     # ------------------------------------------------------------ logging configurations
 
     def create_logging_configuration(self, params: dict[str, Any]) -> dict[str, Any]:
-        quota = self.shared.quotas.logging_configurations
-        if len(self.logging) >= quota:
-            raise ServiceQuotaExceededException(
-                f"You have reached the quota of {quota} logging configurations in this region.",
-                resourceId=self.account_id,
-                resourceType=RESOURCE_TYPE,
-                limit=quota,
-            )
         tags = params.get("tags", {})
         self._check_tags(tags, "tags")
+        existing = sum(1 for config in self.logging.values() if not _gone(config))
+        self._check_quota(
+            "logging configurations", existing, self.shared.quotas.logging_configurations
+        )
         now = _clock.to_ms(_clock.now_ns())
         config_id = self.shared.ids.resource_id()
         config = LoggingConfiguration(
@@ -292,6 +290,15 @@ class RegionState:
                 resourceType=RESOURCE_TYPE,
             )
 
+    def _check_quota(self, noun: str, existing: int, quota: int) -> None:
+        if existing >= quota:
+            raise ServiceQuotaExceededException(
+                f"You have reached the quota of {quota} {noun} in this region.",
+                resourceId=self.account_id,
+                resourceType=RESOURCE_TYPE,
+                limit=quota,
+            )
+
     def _forget(self, config: LoggingConfiguration) -> None:
         self.logging.pop(config.arn, None)
         self.logging_index.remove(config.arn)
@@ -339,7 +346,8 @@ class RegionState:
         return {}
 
     def _throttled_room(self, operation: str, identifier: str) -> Room:
-        room = self.room(identifier)
+        # The rate is enforced before the room is looked up, as a front door does: a call about
+        # a missing room still uses up the second's allowance.
         limit = self.shared.quotas.api_rates.get(operation)
         if limit is not None:
             second = _clock.now_ns() // _clock.NS_PER_SECOND
@@ -350,12 +358,12 @@ class RegionState:
                 raise ThrottlingException(
                     f"{operation} is limited to {limit} calls per second in this account and"
                     " region.",
-                    resourceId=room.id,
+                    resourceId=_resource_id(identifier),
                     resourceType=RESOURCE_TYPE,
                     limit=limit,
                 )
             self._rate_windows[operation] = (second, count + 1)
-        return room
+        return self.room(identifier)
 
     # ---------------------------------------------------------------------------- tags
 
@@ -368,6 +376,18 @@ class RegionState:
 
     def untag_resource(self, params: dict[str, Any]) -> dict[str, Any]:
         resource = self._taggable(params["resourceArn"])
+        reserved = [key for key in params["tagKeys"] if key.startswith(RESERVED_TAG_PREFIX)]
+        if reserved:
+            raise validation_error(
+                [
+                    FieldError(
+                        "tagKeys",
+                        java_repr(params["tagKeys"]),
+                        f"Member must not contain keys beginning with '{RESERVED_TAG_PREFIX}'"
+                        " (reserved for AWS use)",
+                    )
+                ]
+            )
         for key in params["tagKeys"]:
             resource.tags.pop(key, None)
         return {}
@@ -381,16 +401,22 @@ class RegionState:
         return self.room(arn)
 
     def _check_tags(self, tags: dict[str, str], path: str, total: int | None = None) -> None:
-        errors = [
-            FieldError(path, None, f"Tag keys must not begin with 'aws:' (found '{key}')")
-            for key in tags
-            if key.startswith("aws:")
-        ]
+        errors: list[FieldError] = []
+        if any(key.startswith(RESERVED_TAG_PREFIX) for key in tags):
+            errors.append(
+                FieldError(
+                    path,
+                    java_repr(tags),
+                    f"Map keys must not begin with '{RESERVED_TAG_PREFIX}' (reserved for AWS use)",
+                )
+            )
         total = len(tags) if total is None else total
         if total > MAX_TAGS:
             errors.append(
                 FieldError(
-                    path, None, f"A resource can have at most {MAX_TAGS} tags (would have {total})"
+                    path,
+                    java_repr(tags),
+                    f"A resource can have at most {MAX_TAGS} tags; these would make {total}",
                 )
             )
         if errors:
@@ -418,25 +444,34 @@ class RegionState:
 
     @staticmethod
     def _not_found(arn: str) -> ResourceNotFoundException:
-        kind, _, resource_id = arn.rpartition(":")[2].partition("/")
-        noun = "Logging configuration" if kind == "logging-configuration" else "Room"
+        noun = "Logging configuration" if ":logging-configuration/" in arn else "Room"
         return ResourceNotFoundException(
-            f"{noun} not found: {arn}", resourceId=resource_id, resourceType=RESOURCE_TYPE
+            f"{noun} not found: {arn}", resourceId=_resource_id(arn), resourceType=RESOURCE_TYPE
         )
 
-    def _logging_references(self, arns: list[str]) -> list[str]:
+    def _logging_references(self, arns: list[str], *, may_conflict: bool) -> list[str]:
+        """The checked list of a room's logging configurations.
+
+        One that is not ACTIVE is a ConflictException where the operation models it (CreateRoom);
+        UpdateRoom cannot raise Conflict, so there one being deleted is already not found and one
+        being created or updated is accepted.
+        """
         if len(set(arns)) != len(arns):
             raise validation_error(
                 [
                     FieldError(
                         "loggingConfigurationIdentifiers",
-                        None,
+                        java_repr(arns),
                         "Member must not contain duplicate logging configuration identifiers",
                     )
                 ]
             )
         for arn in arns:
-            self._require_settled(self.logging_configuration(arn))
+            config = self.logging_configuration(arn)
+            if may_conflict:
+                self._require_settled(config)
+            elif config.state == "DELETING":
+                raise self._not_found(arn)
         return list(arns)
 
     def _review_handler(self, given: dict[str, str], room: Room | None) -> dict[str, str]:
@@ -452,8 +487,8 @@ class RegionState:
                         FieldError(
                             "messageReviewHandler.uri",
                             uri,
-                            f"The message review handler must be a Lambda function in the room's"
-                            f" account and region ({self.account_id}, {self.region})",
+                            "Member must be a Lambda function in the room's account and region"
+                            f" ({self.account_id}, {self.region})",
                         )
                     ]
                 )
@@ -464,6 +499,11 @@ class RegionState:
 
     def _scope(self, operation: str, **filters: Any) -> dict[str, Any]:
         return {"op": operation, "account": self.account_id, "region": self.region, **filters}
+
+
+def _resource_id(arn: str) -> str:
+    """The id part of a resource ARN (what the modelled errors carry as ``resourceId``)."""
+    return arn.rpartition("/")[2]
 
 
 def _gone(config: LoggingConfiguration) -> bool:

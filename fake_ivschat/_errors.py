@@ -59,7 +59,8 @@ class ChatConnectionError(Exception):
     """A Chat Messaging API connection was refused or used after it closed.
 
     ``code`` is the messaging error code: 401 for an expired, spent or invalid token or session,
-    404 when the room no longer exists, 0 for publishing on a connection that is already closed.
+    404 when the room no longer exists (or was deleted under the connection), 0 for publishing on
+    a connection closed by the client or by DisconnectUser.
     """
 
     def __init__(self, code: int, message: str) -> None:

@@ -2,30 +2,31 @@
 
 from __future__ import annotations
 
+import copy
+import inspect
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from types import MappingProxyType, TracebackType
+from typing import Any, Callable, TypeVar
 
 from botocore import xform_name
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.client import BaseClient
 
-from . import _model, _wire
+from . import _model, _routing, _wire
 from ._backend import RegionState, Room
 from ._errors import ServiceError
 from ._ids import IdGenerator
 from ._messaging import ChatConnection, Messaging, ReviewHandler
-from ._records import RecordedCall, RecordedEvent, RecordedMessage
+from ._records import RecordedCall, RecordedEvent, RecordedMessage, describe_call, expect
 from ._tokens import ChatTokenClaims, TokenSealer
 from ._validate import validate
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
-DUMMY_CREDENTIALS = {
-    "aws_access_key_id": "FAKEIVSCHATTESTING",
-    "aws_secret_access_key": "fake-ivschat-testing-secret",
-    "aws_session_token": "fake-ivschat-testing-session",
-}
+DUMMY_CREDENTIALS = _routing.DUMMY_CREDENTIALS
+T = TypeVar("T")
 
 
 @dataclass
@@ -86,7 +87,8 @@ _METHODS = {name: xform_name(name) for name in _model.operation_names()}
 class FakeIvsChat:
     """An in-process Amazon IVS Chat: state per (account, region), reached through real clients.
 
-    ``seed`` makes every generated ID reproducible; ``quotas`` overrides service quotas;
+    ``seed`` makes every generated ID reproducible; ``quotas`` overrides service quotas (the fake
+    keeps a copy: change ``fake.quotas``);
     ``logging_state_polls`` makes logging configurations show CREATING/UPDATING/DELETING for that
     many Get/List calls; ``conflict_on_attached_logging_delete=False`` lets a logging
     configuration be deleted while rooms use it (they drop the reference).
@@ -103,7 +105,9 @@ class FakeIvsChat:
     ) -> None:
         self.account_id = account_id
         options = Options(logging_state_polls, conflict_on_attached_logging_delete)
-        self._shared = Shared(seed, quotas or Quotas(), options)
+        # A copy: quotas are changed in place, and one Quotas object given to a marker or to
+        # mock_ivschat() serves many fakes.
+        self._shared = Shared(seed, copy.deepcopy(quotas) if quotas else Quotas(), options)
         self._lock = self._shared.lock
         self._calls: list[RecordedCall] = []
         self._injected: dict[str, list[_Injected]] = {}
@@ -125,16 +129,78 @@ class FakeIvsChat:
         client: BaseClient = _model.botocore_session().create_client(
             _model.SERVICE_NAME, region_name=region_name, **kwargs
         )
-        self.attach(client, account_id)
+        self._bind(client, account_id, signed=True)
         return client
 
     def attach(self, client: BaseClient, account_id: str | None = None) -> None:
-        """Answer every call of an existing ``ivschat`` client with this fake."""
+        """Answer every call of an existing ``ivschat`` client with this fake until
+        :meth:`detach`; its requests are no longer signed, so it needs no credentials."""
+        self._bind(client, account_id, signed=False)
+
+    def detach(self, client: BaseClient) -> None:
+        """Give a client bound to this fake back to botocore, exactly as it was."""
+        with self._lock:
+            if _routing.bound_owner(client) is self:
+                _routing.unbind(client)
+
+    def _bind(
+        self,
+        client: BaseClient,
+        account_id: str | None = None,
+        *,
+        signed: bool,
+        routed: bool = False,
+    ) -> None:
         region = client.meta.region_name or DEFAULT_REGION
         transport = self._transport(region, account_id or self.account_id)
-        client.meta.events.register_first(
-            f"before-send.{_model.SERVICE_NAME}", transport, unique_id=_transport_id(self)
-        )
+        _routing.bind(client, self, transport, signed=signed, routed=routed)
+
+    def _route(self, client: BaseClient, signed: bool) -> None:
+        self._bind(client, signed=signed, routed=True)
+
+    # --------------------------------------------------------------------- activation
+
+    def start(self) -> FakeIvsChat:
+        """Route every ``ivschat`` client of the process to this fake until :meth:`stop`:
+        clients made now (with static dummy credentials, so none are looked up) and clients made
+        before (bound on their first call, unsigned). Other services are untouched.
+
+        RuntimeError if this or another fake is already active.
+        """
+        _routing.ROUTER.activate(self, self._route)
+        return self
+
+    def stop(self) -> None:
+        """Stop routing: every client routed to this fake and every patch is restored."""
+        _routing.ROUTER.deactivate(self)
+
+    @property
+    def active(self) -> bool:
+        """True between :meth:`start` and :meth:`stop`."""
+        return _routing.ROUTER.active is self
+
+    @classmethod
+    def current(cls) -> FakeIvsChat:
+        """The active fake (for code under ``@mock_ivschat()``); RuntimeError if none is."""
+        active = _routing.ROUTER.active
+        if not isinstance(active, cls):
+            raise RuntimeError(
+                "No FakeIvsChat is active; use mock_ivschat(), fake.start() or the "
+                "fake_ivschat fixture."
+            )
+        return active
+
+    def __enter__(self) -> FakeIvsChat:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self.active:  # the block may have stopped it already
+            self.stop()
 
     def _transport(self, region: str, account_id: str) -> Callable[..., AWSResponse]:
         def before_send(request: AWSPreparedRequest, event_name: str, **_: Any) -> AWSResponse:
@@ -176,8 +242,11 @@ class FakeIvsChat:
     ) -> None:
         """Make the next ``times`` calls of ``operation`` fail with the modelled error ``code``.
 
-        Required members of the error that are not given get placeholder values.
+        Required members of the error that are not given get placeholder values. Each retry
+        botocore makes is a call, so ``times=4`` makes a throttled call succeed on its 5th attempt.
         """
+        if times < 1:
+            raise ValueError(f"times must be at least 1, got {times}")
         if operation not in _METHODS:
             raise ValueError(f"Unknown ivschat operation {operation!r}; one of {sorted(_METHODS)}")
         allowed = _model.errors_of(operation)
@@ -242,6 +311,55 @@ class FakeIvsChat:
                 and (user_id is None or message.sender_user_id == user_id)
             ]
 
+    def assert_called(self, operation: str, **params: Any) -> RecordedCall:
+        """The last recorded call of ``operation`` that sent every given param (top-level,
+        compared with ``==``); otherwise AssertionError listing the calls recorded instead."""
+        __tracebackhide__ = True
+        calls = self.calls
+        return expect(
+            [call for call in calls if call.matches(operation, params)],
+            f"{describe_call(operation, params)} call",
+            "calls",
+            calls,
+        )
+
+    def assert_event(
+        self, name: str, *, room: str | None = None, attributes: Mapping[str, str] | None = None
+    ) -> RecordedEvent:
+        """The last EVENT ``name`` delivered (in ``room``, with at least ``attributes``);
+        otherwise AssertionError listing the events delivered instead."""
+        __tracebackhide__ = True
+        events = self.events()
+        where = f" in {room}" if room is not None else ""
+        having = f" with attributes {dict(attributes)!r}" if attributes else ""
+        return expect(
+            [event for event in events if event.matches(room, name, attributes)],
+            f"EVENT {name!r}{where}{having}",
+            "events",
+            events,
+        )
+
+    def assert_message(
+        self,
+        content: str | None = None,
+        *,
+        room: str | None = None,
+        user_id: str | None = None,
+        attributes: Mapping[str, str] | None = None,
+    ) -> RecordedMessage:
+        """The last MESSAGE delivered matching every given filter; otherwise AssertionError
+        listing the messages delivered instead."""
+        __tracebackhide__ = True
+        messages = self.messages()
+        filters = {"content": content, "room": room, "user_id": user_id, "attributes": attributes}
+        wanted = ", ".join(f"{key}={value!r}" for key, value in filters.items() if value)
+        return expect(
+            [m for m in messages if m.matches(room, content, user_id, attributes)],
+            f"MESSAGE with {wanted}" if wanted else "MESSAGE",
+            "messages",
+            messages,
+        )
+
     def log_records(self, logging_configuration_arn: str) -> list[dict[str, Any]]:
         """Chat-log records delivered to that logging configuration's destination."""
         with self._lock:
@@ -264,14 +382,61 @@ class FakeIvsChat:
             self._shared.messaging.review_handlers[lambda_arn] = handler
 
 
-def _transport_id(fake: FakeIvsChat) -> str:
-    return f"fake-ivschat-transport-{id(fake)}"
+_OPTIONS = frozenset(inspect.signature(FakeIvsChat).parameters)
+
+
+def fake_options(options: Mapping[str, Any], source: str) -> Mapping[str, Any]:
+    """``options`` frozen, once checked to be FakeIvsChat keyword arguments; TypeError naming
+    the unknown ones (``source`` says where they came from)."""
+    unknown = sorted(set(options) - _OPTIONS)
+    if unknown:
+        raise TypeError(
+            f"{source} got unknown option(s) {', '.join(map(repr, unknown))}; "
+            f"valid options: {', '.join(sorted(_OPTIONS))}"
+        )
+    return MappingProxyType(dict(options))
+
+
+class _MockIvsChat:
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        self._options = options
+        self._started: list[FakeIvsChat] = []
+
+    def _new(self) -> FakeIvsChat:
+        return FakeIvsChat(**self._options)
+
+    def __enter__(self) -> FakeIvsChat:
+        fake = self._new().start()
+        self._started.append(fake)
+        return fake
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._started.pop().__exit__(exc_type, exc, traceback)
+
+    def __call__(self, target: T) -> T:
+        return _routing.decorate(target, self._new)
+
+
+def mock_ivschat(**options: Any) -> _MockIvsChat:
+    """Route every ``ivschat`` client to a fresh, active :class:`FakeIvsChat`.
+
+    ``with mock_ivschat(seed=1) as fake: ...``, or as a decorator of a function, coroutine
+    function or test class (a fresh fake per call, or per test from setUp to its cleanups;
+    reach it with ``FakeIvsChat.current()``). ``options`` are FakeIvsChat's keyword arguments.
+    """
+    return _MockIvsChat(fake_options(options, "mock_ivschat()"))
 
 
 def _placeholder(shape: _model.Shape) -> Any:
-    if shape.enum:
-        return shape.enum[0]
+    enum: list[str] = getattr(shape, "enum", None) or []  # only string shapes have one
+    if enum:
+        return enum[0]
     return 0 if shape.type_name in ("integer", "long") else "injected"
 
 
-__all__ = ["FakeIvsChat", "Options", "Quotas"]
+__all__ = ["FakeIvsChat", "Options", "Quotas", "fake_options", "mock_ivschat"]

@@ -8,6 +8,7 @@ with logging configurations, as a chat-log record.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 Frame = dict[str, Any]
 ReviewHandler = Callable[[dict[str, Any]], dict[str, Any]]
 
+_log = logging.getLogger("fake_ivschat")
+
 # Limits of the messaging side that the service documents only as "fields too large" (413).
 MAX_ATTRIBUTES_BYTES = 1024
 MAX_REASON_CHARS = 256
@@ -30,15 +33,34 @@ MAX_REQUEST_ID_CHARS = 256
 MAX_ID_CHARS = 128
 MAX_USER_ID_CHARS = 128
 CLIENT_IP = "127.0.0.1"  # what a review handler sees as Sender.Ip
+CHAT_LOG_VERSION = "1.0"
+
+# Why a connection closed (``close_reason``), and the code of the ChatConnectionError raised when
+# it is used afterwards: 401 for an expired session, 404 for a deleted room, 0 otherwise.
+CLOSED_BY_CLIENT = "closed by client"
+SESSION_EXPIRED = "session expired"
+ROOM_DELETED = "DeleteRoom"
+DISCONNECTED = "DisconnectUser"
+
+
+def _wall_clock() -> Callable[[], int]:
+    # Held in a closure: freezegun swaps module attributes that are time functions, and a frozen
+    # test clock must not make a slow review handler look fast.
+    real = time.perf_counter_ns
+    return lambda: real()
+
+
+_wall_ns = _wall_clock()
 
 
 class _Refused(Exception):
-    """A publish request answered with an ERROR frame."""
+    """A publish request answered with an ERROR frame (``frame_id``: the operation's own id)."""
 
-    def __init__(self, code: int, message: str) -> None:
+    def __init__(self, code: int, message: str, frame_id: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.frame_id = frame_id
 
 
 class ChatConnection:
@@ -46,29 +68,52 @@ class ChatConnection:
 
     ``received`` lists every frame delivered to it, in order. Each publish method returns the
     frame that answers it on this connection: the echoed MESSAGE or EVENT, or an ERROR frame.
+    A session past its expiry counts as closed as soon as the connection is looked at or used.
     """
 
     def __init__(self, hub: Messaging, claims: ChatTokenClaims) -> None:
         self._hub = hub
         self.claims = claims
         self.received: list[Frame] = []
-        self.closed = False
-        self.close_reason: str | None = None
+        self._close_reason: str | None = None
+        self._close_code = 0
 
     @property
     def room_arn(self) -> str:
+        """The ARN of the room this connection is in."""
         return self.claims.room_arn
 
     @property
     def user_id(self) -> str:
+        """The user the chat token was issued to."""
         return self.claims.user_id
 
+    @property
+    def closed(self) -> bool:
+        """True once the connection is closed (by the client, the server, or session expiry)."""
+        return self.close_reason is not None
+
+    @property
+    def close_reason(self) -> str | None:
+        """Why the connection closed: ``"DeleteRoom"``, ``"DisconnectUser"`` (``": <reason>"``
+        when one was given), ``"session expired"`` or ``"closed by client"``; None while open."""
+        with self._hub.lock:
+            self._hub.expire(self, _clock.now_ns())
+            return self._close_reason
+
     def __repr__(self) -> str:
-        state = f"closed: {self.close_reason}" if self.closed else "open"
-        return f"<ChatConnection user_id={self.user_id!r} room={self.room_arn!r} {state}>"
+        state = f"closed ({self.close_reason})" if self.closed else "open"
+        return (
+            f"<ChatConnection user_id={self.user_id!r} room={self.room_arn!r} {state},"
+            f" {len(self.received)} frame(s) received>"
+        )
 
     def send(self, payload: dict[str, Any] | str) -> Frame:
-        """Publish a raw request, a dict or the JSON text the WebSocket API takes."""
+        """Publish a raw request: a dict, or the JSON text the WebSocket API takes.
+
+        A bad request is answered with an ERROR frame, never an exception; only publishing on a
+        closed connection raises ``ChatConnectionError``.
+        """
         with self._hub.lock:
             return self._hub.publish(self, payload)
 
@@ -97,9 +142,9 @@ class ChatConnection:
         return self.send(_request("DISCONNECT_USER", request_id, UserId=user_id, Reason=reason))
 
     def close(self) -> None:
-        """Close the connection from the client side."""
+        """Close the connection from the client side (closing twice does nothing)."""
         with self._hub.lock:
-            self._hub.close(self, "closed by client")
+            self._hub.close(self, CLOSED_BY_CLIENT)
 
 
 def _request(action: str, request_id: str | None, **fields: Any) -> dict[str, Any]:
@@ -129,55 +174,70 @@ class Messaging:
         try:
             claims = self._shared.sealer.open(token)
         except InvalidTokenError as exc:
-            raise ChatConnectionError(401, f"Invalid chat token: {exc}") from None
+            raise ChatConnectionError(401, f"Invalid chat token: {exc}.") from None
         now = _clock.now_ns()
         if claims.token_id in self._spent_tokens:
             raise ChatConnectionError(
-                401, "This chat token was already used to connect; create a new token."
+                401, "This chat token was already used to connect; create a new one."
             )
         if now > claims.token_expiration_ns:
             raise ChatConnectionError(
                 401,
-                f"This chat token expired at {_clock.rfc3339_nano(claims.token_expiration_ns)}.",
+                f"This chat token expired at {_clock.rfc3339_nano(claims.token_expiration_ns)};"
+                " create a new one.",
+            )
+        if now > claims.session_expiration_ns:
+            raise ChatConnectionError(
+                401,
+                "The session of this chat token expired at"
+                f" {_clock.rfc3339_nano(claims.session_expiration_ns)}; create a new one.",
             )
         if self._shared.find_room(claims.room_arn) is None:
-            raise ChatConnectionError(404, f"Room not found: {claims.room_arn}")
+            raise ChatConnectionError(
+                404, f"The chat token's room does not exist: {claims.room_arn}"
+            )
         self._spent_tokens.add(claims.token_id)
         connection = ChatConnection(self, claims)
-        self._connections.setdefault(claims.room_arn, []).append(connection)
+        self._live(claims.room_arn, now).append(connection)
         return connection
 
-    def close(self, connection: ChatConnection, reason: str) -> None:
-        if connection.closed:
+    def close(self, connection: ChatConnection, reason: str, code: int = 0) -> None:
+        if connection._close_reason is not None:
             return
-        connection.closed, connection.close_reason = True, reason
+        connection._close_reason, connection._close_code = reason, code
         peers = self._connections.get(connection.room_arn, [])
         if connection in peers:
             peers.remove(connection)
 
+    def expire(self, connection: ChatConnection, now: int) -> None:
+        """Close the connection if its session is over (the service closes it at that moment)."""
+        if connection._close_reason is None and now > connection.claims.session_expiration_ns:
+            self.close(connection, SESSION_EXPIRED, 401)
+
     def close_room(self, room_arn: str, reason: str) -> None:
-        for connection in list(self._connections.get(room_arn, [])):
-            self.close(connection, reason)
+        for connection in list(self._live(room_arn, _clock.now_ns())):
+            self.close(connection, reason, 404)
         self._connections.pop(room_arn, None)
         self._send_windows.pop(room_arn, None)
 
     def _live(self, room_arn: str, now: int) -> list[ChatConnection]:
-        """The room's connections, after closing those whose session has expired."""
-        connections = self._connections.get(room_arn, [])
-        for connection in [c for c in connections if now > c.claims.session_expiration_ns]:
-            self.close(connection, "session expired")
+        """The room's open connections, after closing those whose session has expired."""
+        connections = self._connections.setdefault(room_arn, [])
+        for connection in list(connections):
+            self.expire(connection, now)
         return connections
 
     # --------------------------------------------------------------------- publishing
 
     def publish(self, connection: ChatConnection, payload: dict[str, Any] | str) -> Frame:
         now = _clock.now_ns()
-        if not connection.closed and now > connection.claims.session_expiration_ns:
-            self.close(connection, "session expired")
-        if connection.closed:
+        self.expire(connection, now)
+        if connection._close_reason is not None:
             raise ChatConnectionError(
-                401 if connection.close_reason == "session expired" else 0,
-                f"Cannot publish on a closed connection (closed: {connection.close_reason}).",
+                connection._close_code,
+                f"Cannot publish on the connection of {connection.user_id!r} to"
+                f" {connection.room_arn}: it is closed ({connection._close_reason})."
+                " Connect again with a new chat token.",
             )
         request_id = ""
         try:
@@ -186,24 +246,32 @@ class Messaging:
             action = request.get("Action")
             handler = self._ACTIONS.get(action) if isinstance(action, str) else None
             if handler is None:
-                raise _Refused(400, f"Unknown or missing Action: {action!r}")
+                raise _Refused(
+                    400,
+                    f"Unknown or missing Action {action!r};"
+                    f" expected one of {', '.join(sorted(self._ACTIONS))}.",
+                )
             if action not in connection.claims.capabilities:  # each action is its capability
-                raise _Refused(403, "The connection's capabilities do not permit this action.")
+                raise _Refused(
+                    403,
+                    f"The connection's capabilities do not permit this action ({action} needs"
+                    f" capability {action}).",
+                )
             room = self._shared.find_room(connection.room_arn)
-            if room is None:  # the room went away without closing us: treat as gone
-                self.close(connection, "room deleted")
+            if room is None:  # defensive: DeleteRoom closes every connection of the room first
+                self.close(connection, ROOM_DELETED, 404)
                 raise _Refused(404, f"Room not found: {connection.room_arn}")
             return handler(self, connection, room, request, request_id, now)
         except _Refused as refusal:
             frame = {
                 "Type": "ERROR",
-                "Id": self._shared.ids.resource_id(),
+                "Id": refusal.frame_id or self._shared.ids.resource_id(),
                 "RequestId": request_id,
                 "ErrorCode": refusal.code,
                 "ErrorMessage": refusal.message,
             }
             connection.received.append(frame)
-            return frame
+            return _copy(frame)
 
     def _send_message(
         self, sender: ChatConnection, room: Room, request: dict[str, Any], request_id: str, now: int
@@ -215,7 +283,7 @@ class Messaging:
                 f"Message content must be at most {room.maximum_message_length} characters"
                 f" (got {len(content)}).",
             )
-        attributes = _attributes(request)
+        attributes = _attributes(request.get("Attributes"), "Attributes")
         self._take_send_slot(room, now)
         message_id = self._shared.ids.resource_id()
         if room.message_review_handler and room.message_review_handler.get("uri"):
@@ -229,35 +297,35 @@ class Messaging:
             "Sender": {"UserId": sender.user_id, "Attributes": dict(sender.claims.attributes)},
             "SendTime": _clock.rfc3339_nano(now),
         }
+        recorded = _copy(frame)
         self.messages.append(
             RecordedMessage(
                 room_arn=room.arn,
                 id=message_id,
                 content=content,
-                attributes=attributes,
+                attributes=recorded["Attributes"],
                 sender_user_id=sender.user_id,
-                sender_attributes=dict(sender.claims.attributes),
+                sender_attributes=recorded["Sender"]["Attributes"],
                 send_time=_clock.to_datetime(now),
-                payload=frame,
+                payload=recorded,
             )
         )
-        self._deliver(room, frame, now)
-        return frame
+        return self._deliver(room, frame, now, sender)
 
     def _delete_message(
         self, sender: ChatConnection, room: Room, request: dict[str, Any], request_id: str, now: int
     ) -> Frame:
         message_id = _text(request, "Id", required=True, limit=MAX_ID_CHARS)
         reason = _text(request, "Reason", required=False, limit=MAX_REASON_CHARS)
-        return self._event(room, *_delete_event(message_id, reason), request_id, now)
+        return self._event(room, *_delete_event(message_id, reason), request_id, now, sender)
 
     def _disconnect_user(
         self, sender: ChatConnection, room: Room, request: dict[str, Any], request_id: str, now: int
     ) -> Frame:
         user_id = _text(request, "UserId", required=True, limit=MAX_USER_ID_CHARS)
         reason = _text(request, "Reason", required=False, limit=MAX_REASON_CHARS)
-        frame = self._event(room, *_disconnect_event(user_id, reason), request_id, now)
-        self._close_user(room.arn, user_id)
+        frame = self._event(room, *_disconnect_event(user_id, reason), request_id, now, sender)
+        self._close_user(room.arn, user_id, reason)
         return frame
 
     _ACTIONS: ClassVar[dict[str, Callable[..., Frame]]] = {
@@ -269,22 +337,29 @@ class Messaging:
     # The control plane's SendEvent / DeleteMessage / DisconnectUser land here too.
 
     def publish_event(self, room: Room, name: str, attributes: dict[str, str]) -> str:
-        return str(self._event(room, name, attributes, "", _clock.now_ns())["Id"])
+        return str(self._event(room, name, dict(attributes), "", _clock.now_ns())["Id"])
 
     def publish_delete(self, room: Room, message_id: str, reason: str) -> str:
         return str(self._event(room, *_delete_event(message_id, reason), "", _clock.now_ns())["Id"])
 
     def publish_disconnect(self, room: Room, user_id: str, reason: str) -> None:
         self._event(room, *_disconnect_event(user_id, reason), "", _clock.now_ns())
-        self._close_user(room.arn, user_id)
+        self._close_user(room.arn, user_id, reason)
 
-    def _close_user(self, room_arn: str, user_id: str) -> None:
+    def _close_user(self, room_arn: str, user_id: str, reason: str) -> None:
+        why = f"{DISCONNECTED}: {reason}" if reason else DISCONNECTED
         for connection in list(self._connections.get(room_arn, [])):
             if connection.user_id == user_id:
-                self.close(connection, "disconnected by DisconnectUser")
+                self.close(connection, why)
 
     def _event(
-        self, room: Room, name: str, attributes: dict[str, str], request_id: str, now: int
+        self,
+        room: Room,
+        name: str,
+        attributes: dict[str, str],
+        request_id: str,
+        now: int,
+        requester: ChatConnection | None = None,
     ) -> Frame:
         event_id = self._shared.ids.resource_id()
         frame = {
@@ -295,32 +370,41 @@ class Messaging:
             "Attributes": attributes,
             "SendTime": _clock.rfc3339_nano(now),
         }
+        recorded = _copy(frame)
         self.events.append(
             RecordedEvent(
                 room_arn=room.arn,
                 id=event_id,
                 event_name=name,
-                attributes=attributes,
+                attributes=recorded["Attributes"],
                 request_id=request_id,
                 send_time=_clock.to_datetime(now),
-                payload=frame,
+                payload=recorded,
             )
         )
-        self._deliver(room, frame, now)
-        return frame
+        return self._deliver(room, frame, now, requester)
 
-    def _deliver(self, room: Room, frame: Frame, now: int) -> None:
+    def _deliver(
+        self, room: Room, frame: Frame, now: int, requester: ChatConnection | None
+    ) -> Frame:
+        """Give each open connection of the room (and each chat log) its own copy of ``frame``;
+        return the requester's copy."""
+        answer = frame
         for connection in self._live(room.arn, now):
-            connection.received.append(frame)
+            delivered = _copy(frame)
+            connection.received.append(delivered)
+            if connection is requester:
+                answer = delivered
         for arn in room.logging_configuration_identifiers:
             self.log_records.setdefault(arn, []).append(
                 {
                     "event_timestamp": _clock.iso_ms(_clock.to_ms(now)),
                     "type": frame["Type"],
-                    "payload": frame,
-                    "version": "1.0",
+                    "payload": _copy(frame),
+                    "version": CHAT_LOG_VERSION,
                 }
             )
+        return answer
 
     def _take_send_slot(self, room: Room, now: int) -> None:
         second = now // _clock.NS_PER_SECOND
@@ -359,41 +443,66 @@ class Messaging:
                 "Ip": CLIENT_IP,
             },
         }
-        verdict = self._invoke(uri, request)
+        verdict, problem = self._invoke(uri, request, room)
+        denied = "Message denied by the room's message review handler"
         if verdict is None:  # no valid answer in time: the room's fallback decides
+            _log.warning(
+                "Message review handler %s: %s; the room's fallbackResult %s applies.",
+                uri,
+                problem,
+                fallback,
+            )
             if fallback == "DENY":
-                raise _Refused(406, "Message denied by the room's message review handler.")
+                raise _Refused(406, f"{denied} (fallbackResult DENY: {problem}).", message_id)
             return content, attributes
         if verdict["ReviewResult"] == "DENY":
             reason = verdict.get("Attributes", {}).get("Reason")
-            text = "Message denied by the room's message review handler"
-            raise _Refused(406, f"{text}: {reason}" if reason else f"{text}.")
-        return verdict["Content"], dict(verdict.get("Attributes", attributes))
+            raise _Refused(406, f"{denied}: {reason}" if reason else f"{denied}.", message_id)
+        returned = verdict.get("Attributes")
+        return verdict["Content"], attributes if returned is None else dict(returned)
 
-    def _invoke(self, uri: str, request: dict[str, Any]) -> dict[str, Any] | None:
+    def _invoke(
+        self, uri: str, request: dict[str, Any], room: Room
+    ) -> tuple[dict[str, Any] | None, str]:
+        """The handler's valid verdict, or None and why there is none."""
         handler = self.review_handlers.get(uri)
         if handler is None:
-            return None
-        started = time.perf_counter()
+            return None, "no handler is registered for it (fake.register_review_handler)"
+        started_wall, started_clock = _wall_ns(), _clock.now_ns()
         try:
-            response = handler(request)
-        except Exception:  # the Lambda failed: the service falls back, so do we
-            return None
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        if elapsed_ms > self._shared.quotas.review_handler_timeout_ms:
-            return None
-        return response if _valid_review(response) else None
+            response = handler(_copy(request))
+        except Exception as exc:  # the Lambda failed: the service falls back, so do we
+            return None, f"it raised {exc!r}"
+        # Slow by the wall clock, or by a test clock the handler moved (frozen.tick()).
+        elapsed_ns = max(_wall_ns() - started_wall, _clock.now_ns() - started_clock)
+        timeout_ms = self._shared.quotas.review_handler_timeout_ms
+        if elapsed_ns > timeout_ms * _clock.NS_PER_MS:
+            return None, f"it took {elapsed_ns / _clock.NS_PER_MS:.0f} ms (timeout {timeout_ms} ms)"
+        problem = _review_problem(response, room)
+        if problem:
+            return None, f"invalid response {response!r}: {problem}"
+        return response, ""
 
 
-def _valid_review(response: Any) -> bool:
-    if not isinstance(response, dict) or response.get("ReviewResult") not in ("ALLOW", "DENY"):
-        return False
-    attributes = response.get("Attributes", {})
-    if not isinstance(attributes, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in attributes.items()
-    ):
-        return False
-    return response["ReviewResult"] == "DENY" or isinstance(response.get("Content"), str)
+def _review_problem(response: Any, room: Room) -> str:
+    """What makes a review handler's response invalid ("" when it is valid)."""
+    if not isinstance(response, dict):
+        return "not an object"
+    if response.get("ReviewResult") not in ("ALLOW", "DENY"):
+        return "ReviewResult must be ALLOW or DENY"
+    if "Attributes" in response:
+        try:
+            _attributes(response["Attributes"], "Attributes")
+        except _Refused as refusal:
+            return refusal.message
+    if response["ReviewResult"] == "DENY":
+        return ""
+    content = response.get("Content")
+    if not isinstance(content, str) or not content:
+        return "Content must be a non-empty string with ALLOW"
+    if len(content) > room.maximum_message_length:
+        return f"Content is longer than the room's {room.maximum_message_length} characters"
+    return ""
 
 
 def _delete_event(message_id: str, reason: str) -> tuple[str, dict[str, str]]:
@@ -406,14 +515,19 @@ def _disconnect_event(user_id: str, reason: str) -> tuple[str, dict[str, str]]:
     return "aws:DISCONNECT_USER", {"UserId": user_id, "Reason": reason}
 
 
-def _parse(payload: dict[str, Any] | str) -> dict[str, Any]:
+def _copy(value: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a JSON object deep enough that no two holders share a nested dict."""
+    return {key: _copy(item) if isinstance(item, dict) else item for key, item in value.items()}
+
+
+def _parse(payload: Any) -> dict[str, Any]:
     if isinstance(payload, (str, bytes)):
         try:
             payload = json.loads(payload)
         except ValueError:
             raise _Refused(400, "The request is not valid JSON.") from None
     if not isinstance(payload, dict):
-        raise _Refused(400, "The request must be a JSON object.")
+        raise _Refused(400, f"The request must be a JSON object, not {type(payload).__name__}.")
     return payload
 
 
@@ -430,15 +544,16 @@ def _text(request: dict[str, Any], name: str, *, required: bool, limit: int = 0)
     return value
 
 
-def _attributes(request: dict[str, Any]) -> dict[str, str]:
-    value = request.get("Attributes")
+def _attributes(value: Any, name: str) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
-        raise _Refused(400, "Attributes must be an object of string keys and string values.")
+        raise _Refused(400, f"{name} must be an object of string keys and string values.")
     size = sum(len(k.encode()) + len(v.encode()) for k, v in value.items())
     if size > MAX_ATTRIBUTES_BYTES:
-        raise _Refused(413, f"Attributes are too large: at most {MAX_ATTRIBUTES_BYTES} bytes.")
+        raise _Refused(
+            413, f"{name} are too large: {size} bytes, at most {MAX_ATTRIBUTES_BYTES} allowed."
+        )
     return dict(value)

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import reprlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
+
+# How many recorded items an assertion failure lists (the most recent ones).
+MAX_LISTED = 30
+
+_short = reprlib.Repr()
+_short.maxstring = _short.maxother = 80
+_short.maxlist = _short.maxdict = 10
+_short.maxlevel = 4
+
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -19,14 +31,24 @@ class RecordedCall:
     error: str | None = None
     error_message: str | None = field(default=None, repr=False)
 
-    def matches(self, operation: str | None, params: dict[str, Any]) -> bool:
-        """True when this call is of ``operation`` (any if None) and sent every given param."""
+    @property
+    def ok(self) -> bool:
+        """True when the call succeeded."""
+        return self.error is None
+
+    def matches(self, operation: str | None, params: Mapping[str, Any]) -> bool:
+        """True when this call is of ``operation`` (any if None) and sent every given param
+        with an equal value (top-level members; an absent member never matches)."""
         if operation is not None and operation != self.operation:
             return False
-        return all(self.params.get(key, _MISSING) == value for key, value in params.items())
+        return _has(self.params, params)
 
-
-_MISSING = object()
+    def __repr__(self) -> str:
+        outcome = "ok" if self.error is None else self.error
+        return (
+            f"<RecordedCall {describe_call(self.operation, self.params)} "
+            f"{self.region} {self.account_id} -> {outcome}>"
+        )
 
 
 @dataclass(frozen=True)
@@ -41,6 +63,22 @@ class RecordedEvent:
     send_time: datetime
     payload: dict[str, Any] = field(hash=False, repr=False)
 
+    def matches(
+        self, room: str | None, name: str | None, attributes: Mapping[str, str] | None
+    ) -> bool:
+        """True when in ``room``, named ``name`` and carrying ``attributes`` (None: any)."""
+        return (
+            (room is None or room == self.room_arn)
+            and (name is None or name == self.event_name)
+            and _has(self.attributes, attributes)
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"<RecordedEvent {self.event_name} {_short.repr(self.attributes)} "
+            f"in {self.room_arn} id={self.id}>"
+        )
+
 
 @dataclass(frozen=True)
 class RecordedMessage:
@@ -54,3 +92,55 @@ class RecordedMessage:
     sender_attributes: dict[str, str] = field(hash=False)
     send_time: datetime
     payload: dict[str, Any] = field(hash=False, repr=False)
+
+    def matches(
+        self,
+        room: str | None,
+        content: str | None,
+        user_id: str | None,
+        attributes: Mapping[str, str] | None,
+    ) -> bool:
+        """True when in ``room``, with ``content``, sent by ``user_id``, carrying ``attributes``
+        (None: any)."""
+        return (
+            (room is None or room == self.room_arn)
+            and (content is None or content == self.content)
+            and (user_id is None or user_id == self.sender_user_id)
+            and _has(self.attributes, attributes)
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"<RecordedMessage {_short.repr(self.content)} from {self.sender_user_id!r} "
+            f"in {self.room_arn} id={self.id}>"
+        )
+
+
+def _has(values: Mapping[str, Any], wanted: Mapping[str, Any] | None) -> bool:
+    return wanted is None or all(
+        key in values and values[key] == value for key, value in wanted.items()
+    )
+
+
+def describe_call(operation: str | None, params: Mapping[str, Any]) -> str:
+    """``CreateRoom(name='lobby')``: an operation with its params, long values shortened."""
+    args = ", ".join(f"{key}={_short.repr(value)}" for key, value in params.items())
+    return f"{operation or 'any operation'}({args})"
+
+
+def expect(found: Sequence[R], wanted: str, kind: str, recorded: Sequence[object]) -> R:
+    """The last of ``found``; otherwise an AssertionError saying what was ``wanted`` and listing
+    the ``recorded`` items (of ``kind``, e.g. "calls") instead."""
+    __tracebackhide__ = True
+    if found:
+        return found[-1]
+    lines = [f"No {wanted} was recorded."]
+    if not recorded:
+        lines.append(f"No {kind} were recorded at all.")
+    else:
+        lines.append(f"Recorded {kind} ({len(recorded)}):")
+        hidden = len(recorded) - MAX_LISTED
+        if hidden > 0:
+            lines.append(f"  ... {hidden} earlier {kind} not shown")
+        lines.extend(f"  - {item!r}" for item in recorded[-MAX_LISTED:])
+    raise AssertionError("\n".join(lines))

@@ -34,10 +34,14 @@ class FieldError:
     path: str
     value: str | None  # None for sensitive members, whose value is never echoed
     constraint: str
+    null: bool = False  # the member is absent: the service prints ``Value null at ...``
 
     def sentence(self) -> str:
-        shown = "" if self.value is None else f" '{self.value}'"
+        shown = " null" if self.null else "" if self.value is None else f" '{self.value}'"
         return f"Value{shown} at '{self.path}' failed to satisfy constraint: {self.constraint}"
+
+
+NOT_NULL = "Member must not be null"
 
 
 Check = Callable[[Any, str, "list[FieldError]"], None]
@@ -146,9 +150,22 @@ def _utf8_size(mapping: dict[str, str]) -> int:
     return sum(len(k.encode()) + len(v.encode()) for k, v in mapping.items())
 
 
+def _sensitive(shape: _model.Shape) -> bool:
+    """Whether a value of ``shape`` may hold a sensitive value anywhere (never echoed then)."""
+    if shape.metadata.get("sensitive"):
+        return True
+    if isinstance(shape, _model.ListShape):
+        return _sensitive(shape.member)
+    if isinstance(shape, _model.MapShape):
+        return _sensitive(shape.key) or _sensitive(shape.value)
+    if isinstance(shape, _model.StructureShape):
+        return any(_sensitive(member) for member in shape.members.values())
+    return False
+
+
 def _scalar(shape: _model.Shape) -> Check:
     broken = _constraints(shape)
-    sensitive = bool(shape.metadata.get("sensitive"))
+    sensitive = _sensitive(shape)
 
     def check(value: Any, path: str, errors: list[FieldError]) -> None:
         for text in broken(value):
@@ -170,7 +187,7 @@ def _inner(check: Check) -> Callable[[Any], list[str]]:
 
 def _collection(shape: _model.Shape) -> Check:
     own = _constraints(shape)
-    sensitive = bool(shape.metadata.get("sensitive"))
+    sensitive = _sensitive(shape)
     nested: list[tuple[Callable[[Any], list[Any]], Callable[[Any], list[str]], str]] = []
     if isinstance(shape, _model.ListShape):
         nested.append((list, _inner(_compile(shape.member)), "Member must satisfy constraint"))
@@ -198,18 +215,24 @@ def _values(mapping: dict[str, Any]) -> list[Any]:
 
 def _structure(shape: _model.Shape) -> Check:
     assert isinstance(shape, _model.StructureShape)
-    members = [(name, _compile(member)) for name, member in shape.members.items()]
-    members = [(name, check) for name, check in members if check is not _nothing]
+    required = set(shape.required_members)
+    members = [(name, _compile(member), name in required) for name, member in shape.members.items()]
+    members = [entry for entry in members if entry[1] is not _nothing or entry[2]]
     is_union = bool(shape.metadata.get("union"))
     union_text = f"Member must have exactly one of [{', '.join(shape.members)}] set"
+    shown = None if _sensitive(shape) else java_repr
 
     def check(value: Any, path: str, errors: list[FieldError]) -> None:
         prefix = f"{path}." if path else ""
-        for name, member_check in members:
-            if name in value and value[name] is not None:
+        for name, member_check, is_required in members:
+            if value.get(name) is not None:
                 member_check(value[name], prefix + name, errors)
+            elif is_required:
+                # botocore sends every required member, except where the wire cannot carry it
+                # (an empty list in the query string) or parameter validation is turned off.
+                errors.append(FieldError(prefix + name, None, NOT_NULL, null=True))
         if is_union and sum(1 for v in value.values() if v is not None) != 1:
-            errors.append(FieldError(path, java_repr(value), union_text))
+            errors.append(FieldError(path, shown(value) if shown else None, union_text))
 
     return check
 

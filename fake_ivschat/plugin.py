@@ -1,21 +1,62 @@
-"""The pytest plugin: the ``fake_ivschat`` fixture and marker (registered via ``pytest11``)."""
+"""The pytest plugin (registered via ``pytest11``): the ``fake_ivschat`` fixture and marker.
+
+It holds no logic: it merges the marker's options, starts a fake, yields it and stops it. It also
+keeps botocore from probing the EC2 instance-metadata address, which a client made at import time
+(before any fake is active) would otherwise do when it finds no credentials.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import pytest
 
-from ._fake import FakeIvsChat
+from ._fake import FakeIvsChat, fake_options
+
+MARKER = "fake_ivschat"
+# botocore's own switch; the plugin sets it to "true" only when the user has not set it at all.
+IMDS_SWITCH = "AWS_EC2_METADATA_DISABLED"
+
+
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    # The earliest hook an installed plugin gets: before conftest.py files and test modules are
+    # imported, so that module-level clients made while they load never probe the network.
+    if IMDS_SWITCH not in os.environ:
+        os.environ[IMDS_SWITCH] = "true"
+        early_config.add_cleanup(_restore_imds_switch)
+
+
+def _restore_imds_switch() -> None:
+    os.environ.pop(IMDS_SWITCH, None)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "fake_ivschat(**options): options for the fake_ivschat fixture of these tests"
+        "markers",
+        f"{MARKER}(**options): FakeIvsChat keyword arguments for the fake_ivschat fixture "
+        "(account_id, seed, quotas, ...); closest marker wins per option.",
     )
 
 
+def _options(node: pytest.Item) -> Mapping[str, Any]:
+    merged: dict[str, Any] = {}
+    for marker in node.iter_markers(MARKER):  # closest first: test, class, module, session
+        if marker.args:
+            pytest.fail(
+                f"@pytest.mark.{MARKER} takes keyword options only, got {marker.args!r}",
+                pytrace=False,
+            )
+        merged = {**marker.kwargs, **merged}
+    try:
+        return fake_options(merged, f"@pytest.mark.{MARKER}")
+    except TypeError as error:
+        pytest.fail(str(error), pytrace=False)
+
+
 @pytest.fixture
-def fake_ivschat() -> Iterator[FakeIvsChat]:
-    """A fresh FakeIvsChat for this test."""
-    yield FakeIvsChat()
+def fake_ivschat(request: pytest.FixtureRequest) -> Iterator[FakeIvsChat]:
+    """A fresh FakeIvsChat, active for this test: every ivschat client reaches it."""
+    with FakeIvsChat(**_options(request.node)) as fake:
+        yield fake

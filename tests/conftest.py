@@ -10,10 +10,22 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from shapes import ResponseAudit
 
 from fake_ivschat import FakeIvsChat
 
 REGION = "us-west-2"
+
+
+@pytest.fixture(autouse=True)
+def output_audit(monkeypatch: pytest.MonkeyPatch) -> Iterator[ResponseAudit]:
+    """Every body a fake sends during the test must fit botocore's model, which would otherwise
+    silently drop unknown keys; offenders fail the test at teardown."""
+    audit = ResponseAudit()
+    audit.install(monkeypatch)
+    yield audit
+    if audit.problems:
+        pytest.fail(audit.report(), pytrace=False)
 
 
 @pytest.fixture

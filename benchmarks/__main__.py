@@ -1,0 +1,310 @@
+"""Benchmarks side by side, in one process, interleaved: ``python -m benchmarks``.
+
+Every figure is a median over rounds; each round runs every case once, in turn, so that machine
+noise hits all of them alike. Ratios (not absolute times) are checked against the targets, and the
+exit status is 1 when one is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+
+import boto3
+import time_machine
+from botocore.awsrequest import AWSResponse
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from fake_ivschat import FakeIvsChat, Quotas, mock_ivschat
+from fake_ivschat import _fake as fake_module
+
+REGION = "us-west-2"
+CREDENTIALS = fake_module.DUMMY_CREDENTIALS
+
+Op = Callable[[], Any]
+
+
+@dataclass
+class Case:
+    name: str
+    make: Callable[[], Op]  # builds fresh state, returns the operation to time
+    calls: int  # operations timed per round
+
+
+# ------------------------------------------------------------------------------ the floor
+
+
+class _Canned:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any) -> list[bytes]:
+        return [self._data]
+
+
+# ------------------------------------------------------------------------------------ cases
+
+
+def fake_with_rooms(count: int) -> tuple[FakeIvsChat, Any, list[str]]:
+    fake = FakeIvsChat(quotas=Quotas(api_rates={}))  # unthrottled: the loop runs > 100 calls/s
+    client = fake.client(region_name=REGION)
+    arns = [client.create_room(name=f"room-{i}")["arn"] for i in range(count)]
+    return fake, client, arns
+
+
+def cases() -> list[Case]:
+    def floor_get_room() -> Op:
+        _, client, arns = fake_with_rooms(1)
+        body = client.get_room(identifier=arns[0])
+        body.pop("ResponseMetadata")
+        canned = json.loads(json.dumps(body, default=_iso))
+        floor = _floor({"GetRoom": canned})
+        return lambda: floor.get_room(identifier=arns[0])
+
+    def floor_send_event() -> Op:
+        _, _, arns = fake_with_rooms(1)
+        floor = _floor({"SendEvent": {"id": "abcdefABCDEF"}})
+        return lambda: floor.send_event(roomIdentifier=arns[0], eventName="app:tick")
+
+    def fake_get_room() -> Op:
+        _, client, arns = fake_with_rooms(1)
+        return lambda: client.get_room(identifier=arns[0])
+
+    def fake_create_room() -> Op:
+        _, client, _ = fake_with_rooms(0)
+        return lambda: client.create_room(name="lobby")
+
+    def fake_list_rooms() -> Op:
+        _, client, _ = fake_with_rooms(50)
+        return lambda: client.list_rooms(maxResults=50)
+
+    def fake_send_event() -> Op:
+        _, client, arns = fake_with_rooms(1)
+        return lambda: client.send_event(roomIdentifier=arns[0], eventName="app:tick")
+
+    def fake_create_chat_token() -> Op:
+        _, client, arns = fake_with_rooms(1)
+        return lambda: client.create_chat_token(
+            roomIdentifier=arns[0], userId="alice", capabilities=["SEND_MESSAGE"]
+        )
+
+    def stubber_get_room() -> Op:
+        _, client, arns = fake_with_rooms(1)
+        body = client.get_room(identifier=arns[0])
+        body.pop("ResponseMetadata")
+        plain = boto3.session.Session().client("ivschat", region_name=REGION, **CREDENTIALS)
+        stubber = Stubber(plain)
+        stubber.activate()
+
+        def call() -> Any:
+            stubber.add_response("get_room", body)
+            return plain.get_room(identifier=arns[0])
+
+        return call
+
+    return [
+        Case("floor get_room", floor_get_room, 300),
+        Case("fake get_room", fake_get_room, 300),
+        Case("floor send_event", floor_send_event, 300),
+        Case("fake send_event", fake_send_event, 300),
+        Case("fake create_room", fake_create_room, 300),
+        Case("fake list_rooms (50)", fake_list_rooms, 100),
+        Case("fake create_chat_token", fake_create_chat_token, 300),
+        Case("moto ivs create_channel", _moto(lambda c: lambda: c.create_channel(name="x")), 100),
+        Case("moto ivs get_channel", _moto(_moto_get), 100),
+        Case("moto ivs list_channels (50)", _moto(_moto_list), 50),
+        Case("stubber get_room", stubber_get_room, 300),
+        Case("per test: fake", lambda: _per_test_fake, 30),
+        Case("per test: moto", lambda: _per_test_moto, 10),
+    ]
+
+
+def _iso(value: Any) -> str:
+    return str(value.isoformat())
+
+
+def _floor(bodies: dict[str, dict[str, Any]]) -> Any:
+    fake = FakeIvsChat()
+    client = fake.client(region_name=REGION)
+    client.meta.events.unregister("before-send.ivschat", unique_id=fake_module._transport_id(fake))
+    encoded = {op: json.dumps(body).encode() for op, body in bodies.items()}
+
+    def canned(request: Any, event_name: str, **_: Any) -> AWSResponse:
+        data = encoded[event_name.rpartition(".")[2]]
+        headers = {"Content-Type": "application/json", "x-amzn-RequestId": "canned"}
+        return AWSResponse(request.url, 200, headers, _Canned(data))
+
+    client.meta.events.register_first("before-send.ivschat", canned)
+    return client
+
+
+_MOTO_STACK: list[Any] = []
+
+
+def _moto(make_op: Callable[[Any], Op]) -> Callable[[], Op]:
+    def make() -> Op:
+        while _MOTO_STACK:  # one moto mock at a time; stop the previous case's
+            _MOTO_STACK.pop().stop()
+        mock = mock_aws()
+        mock.start()
+        _MOTO_STACK.append(mock)
+        client = boto3.session.Session().client("ivs", region_name=REGION, **CREDENTIALS)
+        return make_op(client)
+
+    return make
+
+
+def _moto_get(client: Any) -> Op:
+    arn = client.create_channel(name="x")["channel"]["arn"]
+    return lambda: client.get_channel(arn=arn)
+
+
+def _moto_list(client: Any) -> Op:
+    for i in range(50):
+        client.create_channel(name=f"c{i}")
+    return lambda: client.list_channels(maxResults=50)
+
+
+def _per_test_fake() -> Any:
+    with mock_ivschat():
+        return boto3.client("ivschat", region_name=REGION).create_room(name="lobby")
+
+
+def _per_test_moto() -> Any:
+    with mock_aws():
+        return boto3.client("ivs", region_name=REGION).create_channel(name="lobby")
+
+
+# ---------------------------------------------------------------------------------- scale
+
+
+def pagination_pages(rooms: int, page_size: int) -> list[float]:
+    """Seconds per page of one full manual pagination, in page order."""
+    _, client, _ = fake_with_rooms(0)
+    for i in range(rooms):
+        client.create_room(name=f"r{i}")
+    times: list[float] = []
+    token = None
+    seen = 0
+    while True:
+        kwargs: dict[str, Any] = {"maxResults": page_size}
+        if token:
+            kwargs["nextToken"] = token
+        start = time.perf_counter()
+        answer = client.list_rooms(**kwargs)
+        times.append(time.perf_counter() - start)
+        seen += len(answer["rooms"])
+        token = answer.get("nextToken")
+        if not token:
+            break
+    assert seen == rooms, (seen, rooms)
+    return times
+
+
+def fanout(connections: int, messages: int) -> float:
+    """Frames delivered per second: ``messages`` sent in a room of ``connections``."""
+    fake = FakeIvsChat()
+    client = fake.client(region_name=REGION)
+    arn = client.create_room(maximumMessageRatePerSecond=100)["arn"]
+    peers = []
+    for i in range(connections):
+        token = client.create_chat_token(
+            roomIdentifier=arn, userId=f"user-{i}", capabilities=["SEND_MESSAGE"]
+        )["token"]
+        peers.append(fake.connect(token))
+    sender = peers[0]
+    # The room accepts 100 messages a second: a travelling clock moves one second per 100.
+    with time_machine.travel(time.time(), tick=False) as traveller:
+        start = time.perf_counter()
+        for i in range(messages):
+            if i and i % 100 == 0:
+                traveller.shift(1)
+            frame = sender.send_message(f"message {i}")
+            assert frame["Type"] == "MESSAGE", frame
+        elapsed = time.perf_counter() - start
+    assert all(len(peer.received) == messages for peer in peers)
+    return connections * messages / elapsed
+
+
+# --------------------------------------------------------------------------------- report
+
+
+def run(rounds: int) -> int:
+    table = cases()
+    samples: dict[str, list[float]] = {case.name: [] for case in table}
+    for _ in range(rounds):
+        for case in table:
+            op = case.make()
+            op()  # warm: first-call caches belong to setup, not to the figure
+            start = time.perf_counter()
+            for _ in range(case.calls):
+                op()
+            samples[case.name].append((time.perf_counter() - start) / case.calls)
+        while _MOTO_STACK:
+            _MOTO_STACK.pop().stop()
+    median = {name: statistics.median(values) for name, values in samples.items()}
+
+    pages = [pagination_pages(10_000, 50) for _ in range(3)]
+    per_page = [statistics.median(column) for column in zip(*pages)]
+    first, last = sum(per_page[:20]), sum(per_page[-20:])
+    frames_per_second = statistics.median(fanout(100, 1000) for _ in range(3))
+
+    def ratio(a: str, b: str) -> float:
+        return median[a] / median[b]
+
+    checks = [
+        ("fake/floor get_room", ratio("fake get_room", "floor get_room"), "<=", 1.25),
+        ("fake/floor send_event", ratio("fake send_event", "floor send_event"), "<=", 1.25),
+        ("fake/moto create", ratio("fake create_room", "moto ivs create_channel"), "<=", 0.7),
+        ("fake/moto get", ratio("fake get_room", "moto ivs get_channel"), "<=", 0.7),
+        (
+            "fake/moto list (50)",
+            ratio("fake list_rooms (50)", "moto ivs list_channels (50)"),
+            "<=",
+            0.7,
+        ),
+        ("moto/fake per test", ratio("per test: moto", "per test: fake"), ">=", 10.0),
+        ("last 20 / first 20 pages", last / first, "<=", 1.5),
+        ("fanout frames/s", frames_per_second, ">=", 200_000.0),
+    ]
+
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores;"
+        f" {rounds} rounds, medians"
+    )
+    print()
+    print("| case | median µs/call |")
+    print("|---|---:|")
+    for name, value in median.items():
+        print(f"| {name} | {value * 1e6:,.1f} |")
+    print()
+    print("| check | value | target | |")
+    print("|---|---:|---:|---|")
+    missed = 0
+    for name, value, op, target in checks:
+        ok = value <= target if op == "<=" else value >= target
+        missed += not ok
+        shown = f"{value:,.0f}" if value >= 1000 else f"{value:.2f}"
+        print(f"| {name} | {shown} | {op} {target:g} | {'ok' if ok else 'MISSED'} |")
+    return 1 if missed else 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    sys.exit(run(args.rounds))
+
+
+if __name__ == "__main__":
+    main()

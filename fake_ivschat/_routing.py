@@ -1,0 +1,315 @@
+"""Routing: which fake answers an ivschat client, and the class-level patches that make every
+ivschat client (pre-created ones included) reach the active fake. Nothing here knows the fake."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+import threading
+import unittest
+import weakref
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, Callable, TypeVar, cast
+
+import botocore
+import botocore.session
+from botocore.client import BaseClient
+
+from ._model import SERVICE_NAME
+
+# Static credentials for clients made while a fake is active, so botocore never looks for real
+# ones (env, ~/.aws, credential_process, container or instance metadata).
+DUMMY_CREDENTIALS = {
+    "aws_access_key_id": "FAKEIVSCHATTESTING",
+    "aws_secret_access_key": "fake-ivschat-testing-secret",
+    "aws_session_token": "fake-ivschat-testing-session",
+}
+
+Transport = Callable[..., Any]
+Attach = Callable[[BaseClient, bool], None]  # (client, signed): bind it to the active fake
+NewContext = Callable[[], AbstractContextManager[Any]]  # a fresh active fake per use
+T = TypeVar("T")
+
+
+# ------------------------------------------------------------------------ one client
+
+
+class _BoundEmit:
+    """Stands in for a bound client's ``emit`` so that talking to the fake costs no wall-clock time.
+
+    - ``needs-retry``: botocore's own retry handlers still decide whether and how often to retry;
+      only the delay they answer becomes 0. botocore sleeps for the first non-None answer (in
+      seconds); 0 still means "retry", None and False mean "stop".
+    - ``before-send``: handlers run until the first answer, the fake's (registered first), as if
+      the request had been sent; later ones would only wait (adaptive mode's client-side rate
+      limiter) or answer in vain (moto's catch-all).
+    """
+
+    def __init__(self, events: Any) -> None:
+        self.inner: Callable[..., list[tuple[Any, Any]]] = events.emit
+        self._until_response: Callable[..., tuple[Any, Any]] = events.emit_until_response
+        self.enabled = True
+
+    def __call__(self, event_name: str, **kwargs: Any) -> list[tuple[Any, Any]]:
+        if self.enabled and event_name.startswith("before-send."):
+            handler, answer = self._until_response(event_name, **kwargs)
+            return [(handler, answer)] if handler is not None else []
+        responses = self.inner(event_name, **kwargs)
+        if self.enabled and event_name.startswith("needs-retry."):
+            return [(handler, _without_delay(answer)) for handler, answer in responses]
+        return responses
+
+
+def _without_delay(answer: Any) -> Any:
+    if answer is not False and isinstance(answer, (int, float)):
+        return 0
+    return answer
+
+
+def _unsigned(**_: Any) -> Any:
+    return botocore.UNSIGNED
+
+
+@dataclass
+class _Binding:
+    owner: object
+    tag: str
+    signed: bool
+    routed: bool
+    emit: _BoundEmit
+    had_own_emit: bool
+
+
+_bindings: weakref.WeakKeyDictionary[BaseClient, _Binding] = weakref.WeakKeyDictionary()
+_bindings_lock = threading.RLock()
+
+
+def bind(
+    client: BaseClient,
+    owner: object,
+    transport: Transport,
+    *,
+    signed: bool = True,
+    routed: bool = False,
+) -> None:
+    """Answer every call of ``client`` with ``transport`` (a ``before-send`` handler run first).
+
+    ``signed=False`` also skips request signing, so a client without usable credentials works and
+    refreshable credentials are never refreshed. Retries keep botocore's count but never wait.
+    """
+    with _bindings_lock:
+        unbind(client)
+        events = client.meta.events
+        tag = f"fake-ivschat-{id(owner)}"
+        events.register_first(f"before-send.{SERVICE_NAME}", transport, unique_id=f"{tag}-send")
+        if not signed:
+            events.register_first(
+                f"choose-signer.{SERVICE_NAME}", _unsigned, unique_id=f"{tag}-unsigned"
+            )
+        had_own_emit = "emit" in vars(events)
+        emit = _BoundEmit(events)
+        events.emit = emit
+        _bindings[client] = _Binding(owner, tag, signed, routed, emit, had_own_emit)
+
+
+def unbind(client: BaseClient) -> None:
+    """Give ``client`` back to botocore exactly as it was before :func:`bind`."""
+    with _bindings_lock:
+        binding = _bindings.pop(client, None)
+        if binding is None:
+            return
+        events = client.meta.events
+        events.unregister(f"before-send.{SERVICE_NAME}", unique_id=f"{binding.tag}-send")
+        if not binding.signed:
+            events.unregister(f"choose-signer.{SERVICE_NAME}", unique_id=f"{binding.tag}-unsigned")
+        if vars(events).get("emit") is binding.emit:
+            if binding.had_own_emit:
+                events.emit = binding.emit.inner
+            else:
+                del events.emit
+        else:
+            # Someone wrapped ``emit`` after us: we cannot unwrap, so become a pass-through.
+            binding.emit.enabled = False
+
+
+def bound_owner(client: BaseClient) -> object | None:
+    """The fake that answers ``client``, if any."""
+    binding = _bindings.get(client)
+    return binding.owner if binding is not None else None
+
+
+# ------------------------------------------------------------------ the active fake
+
+
+class _Router:
+    """The one fake that every ivschat client of the process reaches while it is active."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.active: object | None = None
+        self._attach: Attach | None = None
+        self._routed: weakref.WeakSet[BaseClient] = weakref.WeakSet()
+        self._patches: list[tuple[type, str, Any, Any]] = []
+
+    def activate(self, owner: object, attach: Attach) -> None:
+        with self.lock:
+            if self.active is owner:
+                raise RuntimeError("This FakeIvsChat is already active.")
+            if self.active is not None:
+                raise RuntimeError(
+                    "Another FakeIvsChat is already active; stop it before starting this one "
+                    "(fakes do not nest)."
+                )
+            self.active, self._attach = owner, attach
+            self._patch(BaseClient, "_make_api_call", _routing_make_api_call)
+            self._patch(botocore.session.Session, "create_client", _routing_create_client)
+
+    def deactivate(self, owner: object) -> None:
+        with self.lock:
+            if self.active is not owner:
+                raise RuntimeError("This FakeIvsChat is not active; start() it first.")
+            for client in list(self._routed):
+                binding = _bindings.get(client)
+                if binding is not None and binding.routed and binding.owner is owner:
+                    unbind(client)
+            self._routed = weakref.WeakSet()
+            self.active = self._attach = None
+            for cls, name, original, wrapper in reversed(self._patches):
+                # If something patched over us meanwhile, leave it: our wrapper passes through.
+                if vars(cls).get(name) is wrapper:
+                    setattr(cls, name, original)
+            self._patches.clear()
+
+    def route(self, client: BaseClient, *, signed: bool) -> None:
+        """Bind ``client`` to the active fake unless some fake already answers it."""
+        with self.lock:
+            if self._attach is None or client in _bindings:
+                return
+            self._attach(client, signed)
+            self._routed.add(client)
+
+    def _patch(self, cls: type, name: str, make: Callable[[Any], Any]) -> None:
+        original = vars(cls)[name]
+        wrapper = make(original)
+        setattr(cls, name, wrapper)
+        self._patches.append((cls, name, original, wrapper))
+
+
+ROUTER = _Router()
+
+
+@functools.cache  # one wrapper per original: cheap activation
+def _routing_make_api_call(original: Callable[..., Any]) -> Callable[..., Any]:
+    # Reached by every call of every client: a pre-created ivschat client gets bound on its
+    # first call while a fake is active; everything else goes straight through.
+    @functools.wraps(original)
+    def _make_api_call(self: BaseClient, operation_name: str, api_params: Any) -> Any:
+        if (
+            ROUTER.active is not None
+            and self.meta.service_model.service_name == SERVICE_NAME
+            and self not in _bindings
+        ):
+            ROUTER.route(self, signed=False)
+        return original(self, operation_name, api_params)
+
+    return _make_api_call
+
+
+@functools.cache  # one wrapper per original: cheap activation
+def _routing_create_client(original: Callable[..., Any]) -> Callable[..., Any]:
+    signature = inspect.signature(original)
+
+    @functools.wraps(original)
+    def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if ROUTER.active is None:
+            return original(self, *args, **kwargs)
+        call = signature.bind(self, *args, **kwargs)
+        if call.arguments.get("service_name") != SERVICE_NAME:
+            return original(self, *args, **kwargs)
+        given = call.arguments
+        if given.get("aws_access_key_id") is None and given.get("aws_secret_access_key") is None:
+            for name, value in DUMMY_CREDENTIALS.items():
+                if given.get(name) is None:
+                    given[name] = value
+        client: BaseClient = original(*call.args, **call.kwargs)
+        ROUTER.route(client, signed=True)
+        return client
+
+    return create_client
+
+
+# ------------------------------------------------------------------------ decorators
+
+
+def decorate(target: T, new: NewContext) -> T:
+    """Run ``target`` (function, coroutine function, generator function or class) inside a fresh
+    ``new()`` context per call; for a ``unittest.TestCase``, per test, from setUp to cleanups."""
+    if isinstance(target, type):
+        if issubclass(target, unittest.TestCase):
+            _decorate_test_case(target, new)
+        else:
+            _decorate_test_methods(target, new)
+        return target
+    if inspect.isasyncgenfunction(target):
+        raise TypeError(
+            "mock_ivschat() cannot decorate an async generator function; "
+            "use `with mock_ivschat():` inside it instead."
+        )
+    if not callable(target):
+        raise TypeError(
+            "mock_ivschat() decorates functions, coroutine functions and classes, "
+            f"not {type(target).__name__}."
+        )
+    function: Callable[..., Any] = target
+    wrapper: Callable[..., Any]
+    if inspect.iscoroutinefunction(function):
+
+        async def run_async(*args: Any, **kwargs: Any) -> Any:
+            with new():
+                return await function(*args, **kwargs)
+
+        wrapper = run_async
+    elif inspect.isgeneratorfunction(function):
+
+        def run_generator(*args: Any, **kwargs: Any) -> Any:
+            with new():
+                return (yield from function(*args, **kwargs))
+
+        wrapper = run_generator
+    else:
+
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with new():
+                return function(*args, **kwargs)
+
+        wrapper = run
+    decorated: Any = functools.wraps(function)(wrapper)
+    return cast(T, decorated)
+
+
+def _decorate_test_case(cls: type[unittest.TestCase], new: NewContext) -> None:
+    set_up = cls.setUp
+
+    @functools.wraps(set_up)
+    def setUp(self: unittest.TestCase) -> None:
+        stack = contextlib.ExitStack()
+        stack.enter_context(new())
+        # Cleanups run after tearDown and even when setUp fails; ours was added first, so it
+        # runs last: the fake stays active for the test's own cleanups.
+        self.addCleanup(stack.close)
+        set_up(self)
+
+    cls.setUp = setUp  # type: ignore[method-assign]
+
+
+def _decorate_test_methods(cls: type, new: NewContext) -> None:
+    for name in dir(cls):
+        if not name.startswith("test"):
+            continue
+        raw = inspect.getattr_static(cls, name)
+        if isinstance(raw, (staticmethod, classmethod)):
+            setattr(cls, name, type(raw)(decorate(raw.__func__, new)))
+        elif inspect.isfunction(raw):
+            setattr(cls, name, decorate(raw, new))

@@ -1,0 +1,413 @@
+"""Test helpers driven by botocore's ivschat model: a response checker and values made from shapes.
+
+botocore's parser silently drops response keys the model does not know, so a wrong body from the
+fake would go unnoticed through a real client. ``ResponseAudit`` (installed for every test by
+``conftest.py``) checks each body the fake sends against the operation's output shape or the error
+shape. The second half builds string values from a shape's pattern and length bounds, for the
+model-parametrized validation tests.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import botocore.session
+import pytest
+
+try:  # Python >= 3.11
+    from re import _parser as sre_parse  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - Python 3.9 and 3.10
+    import sre_parse  # type: ignore[no-redef]
+
+from fake_ivschat import _wire
+
+Shape = Any  # botocore.model.Shape: botocore ships no type information
+
+ISO_8601 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})")
+
+
+@functools.cache
+def service_model() -> Any:
+    """botocore's ivschat model, read through a session of our own (not the fake's)."""
+    return botocore.session.get_session().get_service_model("ivschat")
+
+
+# --------------------------------------------------------------------------- output checking
+
+
+def output_problems(operation: str, body: Any) -> list[str]:
+    """Why ``body`` is not what ``operation`` may answer with (empty when it fits the model)."""
+    shape = service_model().operation_model(operation).output_shape
+    if shape is None:
+        if body in (None, {}):
+            return []
+        return [f"{operation} has no output shape, but the fake answered {body!r}"]
+    if body is None:
+        return [f"{operation} answered no body; its output shape is {shape.name}"]
+    return [f"{operation} output {problem}" for problem in shape_problems(shape, body)]
+
+
+def error_problems(code: str, body: Any, operation: str | None = None) -> list[str]:
+    """Why ``body`` is not a modelled ``code`` error body that ``operation`` may answer with."""
+    model = service_model()
+    shapes = {shape.name: shape for shape in model.error_shapes}
+    if code not in shapes:
+        return [f"error {code!r} is not modelled; the model has {sorted(shapes)}"]
+    found: list[str] = []
+    if operation is not None:
+        allowed = [shape.name for shape in model.operation_model(operation).error_shapes]
+        if code not in allowed:
+            found.append(f"{operation} cannot answer {code}; the model allows {allowed}")
+    found += [f"{code} body {problem}" for problem in shape_problems(shapes[code], body)]
+    return found
+
+
+def shape_problems(shape: Shape, value: Any, path: str = "$") -> list[str]:
+    """Every way ``value`` breaks ``shape`` (types, members, required, bounds, enums, patterns)."""
+    found: list[str] = []
+    _CHECKERS.get(shape.type_name, _check_unknown)(shape, value, path, found)
+    return found
+
+
+def _check_structure(shape: Shape, value: Any, path: str, found: list[str]) -> None:
+    if not isinstance(value, dict):
+        found.append(f"{path}: expected an object ({shape.name}), got {type(value).__name__}")
+        return
+    members = shape.members
+    for key in value:
+        if key not in members:
+            found.append(f"{path}.{key}: not a member of {shape.name} (members: {list(members)})")
+    for name in shape.required_members:
+        if value.get(name) is None:
+            found.append(f"{path}.{name}: required member of {shape.name} is missing")
+    for name, member in members.items():
+        if value.get(name) is not None:
+            _CHECKERS.get(member.type_name, _check_unknown)(
+                member, value[name], f"{path}.{name}", found
+            )
+    if shape.metadata.get("union"):
+        chosen = [name for name in members if value.get(name) is not None]
+        if len(chosen) != 1:
+            found.append(f"{path}: union {shape.name} must set exactly one member, sets {chosen}")
+
+
+def _check_list(shape: Shape, value: Any, path: str, found: list[str]) -> None:
+    if not isinstance(value, list):
+        found.append(f"{path}: expected an array ({shape.name}), got {type(value).__name__}")
+        return
+    _check_size(shape, len(value), "items", path, found)
+    for index, item in enumerate(value):
+        _CHECKERS.get(shape.member.type_name, _check_unknown)(
+            shape.member, item, f"{path}[{index}]", found
+        )
+
+
+def _check_map(shape: Shape, value: Any, path: str, found: list[str]) -> None:
+    if not isinstance(value, dict):
+        found.append(f"{path}: expected an object ({shape.name}), got {type(value).__name__}")
+        return
+    _check_size(shape, len(value), "entries", path, found)
+    for key, item in value.items():
+        _check_string(shape.key, key, f"{path} key {key!r}", found)
+        _CHECKERS.get(shape.value.type_name, _check_unknown)(
+            shape.value, item, f"{path}[{key!r}]", found
+        )
+
+
+def _check_string(shape: Shape, value: Any, path: str, found: list[str]) -> None:
+    if not isinstance(value, str):
+        found.append(f"{path}: expected a string ({shape.name}), got {value!r}")
+        return
+    _check_size(shape, len(value), "characters", path, found)
+    if shape.enum and value not in shape.enum:
+        found.append(f"{path}: {value!r} is not one of {shape.name} {list(shape.enum)}")
+    pattern = shape.metadata.get("pattern")
+    if pattern is not None and re.fullmatch(pattern, value) is None:
+        found.append(f"{path}: {value!r} does not match {shape.name} pattern {pattern}")
+
+
+def _check_integer(shape: Shape, value: Any, path: str, found: list[str]) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        found.append(f"{path}: expected an integer ({shape.name}), got {value!r}")
+        return
+    low, high = shape.metadata.get("min", -math.inf), shape.metadata.get("max", math.inf)
+    if not low <= value <= high:
+        found.append(f"{path}: {value} is outside {shape.name}'s range [{low}, {high}]")
+
+
+def _check_boolean(shape: Shape, value: Any, path: str, found: list[str]) -> None:
+    if not isinstance(value, bool):
+        found.append(f"{path}: expected a boolean ({shape.name}), got {value!r}")
+
+
+def _check_number(shape: Shape, value: Any, path: str, found: list[str]) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        found.append(f"{path}: expected a number ({shape.name}), got {value!r}")
+
+
+def _check_timestamp(shape: Shape, value: Any, path: str, found: list[str]) -> None:
+    # rest-json bodies default to epoch seconds; ivschat's Time says iso8601.
+    if shape.serialization.get("timestampFormat", "unixTimestamp") == "iso8601":
+        if not isinstance(value, str) or ISO_8601.fullmatch(value) is None:
+            found.append(f"{path}: expected an ISO-8601 timestamp string, got {value!r}")
+    else:
+        _check_number(shape, value, path, found)
+
+
+def _check_unknown(shape: Shape, value: Any, path: str, found: list[str]) -> None:
+    found.append(f"{path}: the checker does not know shape type {shape.type_name!r}")
+
+
+def _check_size(shape: Shape, size: int, unit: str, path: str, found: list[str]) -> None:
+    meta = shape.metadata
+    if "min" in meta and size < meta["min"]:
+        found.append(f"{path}: {size} {unit}, fewer than {shape.name}'s min {meta['min']}")
+    if "max" in meta and size > meta["max"]:
+        found.append(f"{path}: {size} {unit}, more than {shape.name}'s max {meta['max']}")
+
+
+_CHECKERS: dict[str, Callable[[Shape, Any, str, list[str]], None]] = {
+    "structure": _check_structure,
+    "list": _check_list,
+    "map": _check_map,
+    "string": _check_string,
+    "integer": _check_integer,
+    "long": _check_integer,
+    "boolean": _check_boolean,
+    "float": _check_number,
+    "double": _check_number,
+    "timestamp": _check_timestamp,
+}
+
+
+@dataclass
+class ResponseAudit:
+    """Checks every body the fake sends while installed; read ``problems`` and ``checked``.
+
+    A test that makes the fake send a bad body on purpose clears ``problems`` afterwards.
+    """
+
+    problems: list[str] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)  # operation names and error codes seen
+    _current: threading.local = field(default_factory=threading.local, repr=False)
+
+    def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        decode, success, failure = _wire.decode, _wire.success, _wire.failure
+
+        def audited_decode(operation_name: str, request: Any) -> dict[str, Any]:
+            # The fake decodes, then answers on the same thread under its lock: remember the
+            # operation so that an error can be checked against the errors it may raise.
+            self._current.operation = operation_name
+            return decode(operation_name, request)
+
+        def audited_success(
+            operation_name: str, url: str, body: dict[str, Any] | None, request_id: str
+        ) -> Any:
+            self.checked.append(operation_name)
+            self.problems += output_problems(operation_name, body)
+            return success(operation_name, url, body, request_id)
+
+        def audited_failure(url: str, error: Any, request_id: str) -> Any:
+            operation = getattr(self._current, "operation", None)
+            self.checked.append(error.code)
+            self.problems += error_problems(error.code, error.body(), operation)
+            return failure(url, error, request_id)
+
+        monkeypatch.setattr(_wire, "decode", audited_decode)
+        monkeypatch.setattr(_wire, "success", audited_success)
+        monkeypatch.setattr(_wire, "failure", audited_failure)
+
+    def report(self) -> str:
+        bullets = "\n".join(f"  - {problem}" for problem in self.problems)
+        return (
+            f"fake_ivschat sent {len(self.problems)} response part(s) that botocore's ivschat"
+            " model does not allow (a real client would silently drop or misread them):\n"
+            f"{bullets}\n"
+            "Fix the fake. A test that provokes such a body on purpose clears"
+            " `output_audit.problems` (fixture from tests/conftest.py)."
+        )
+
+
+# ------------------------------------------------------------------ values from a pattern
+
+# Characters tried, in order, to fill a character class, and to break a pattern.
+FILLERS = "a0A-_.b1B:/#"
+BREAKERS = "! ~é\n"
+_CATEGORIES = {
+    sre_parse.CATEGORY_DIGIT: r"\d",
+    sre_parse.CATEGORY_NOT_DIGIT: r"\D",
+    sre_parse.CATEGORY_SPACE: r"\s",
+    sre_parse.CATEGORY_NOT_SPACE: r"\S",
+    sre_parse.CATEGORY_WORD: r"\w",
+    sre_parse.CATEGORY_NOT_WORD: r"\W",
+}
+
+
+def generate(pattern: str, length: int) -> str | None:
+    """A string of exactly ``length`` characters that fully matches ``pattern``, or None."""
+    items = list(sre_parse.parse(pattern))
+    value = _sequence(items, length)
+    return value if value is not None and re.fullmatch(pattern, value) else None
+
+
+def fit(pattern: str | None, value: str, length: int) -> str:
+    """``value`` grown or shrunk one character at a time, still matching, toward ``length``.
+
+    Starting from a realistic value keeps it realistic (a room ARN stays an ARN of the same
+    region); when it cannot reach ``length`` exactly, a value generated from the pattern is used,
+    and failing that the closest value reached.
+    """
+    matches = _matcher(pattern)
+    while len(value) != length:
+        step = _grow(value, matches) if len(value) < length else _shrink(value, matches)
+        if step is None:
+            break
+        value = step
+    made = generate(pattern, length) if len(value) != length and pattern is not None else None
+    return value if made is None else made
+
+
+def break_pattern(pattern: str, value: str) -> str:
+    """``value`` with one character replaced (or one added, if empty) so it no longer matches."""
+    matches = _matcher(pattern)
+    candidates = [value[:i] + ch + value[i + 1 :] for i in range(len(value)) for ch in BREAKERS]
+    candidates += [value + ch for ch in BREAKERS]
+    for candidate in candidates:
+        if not matches(candidate):
+            return candidate
+    raise ValueError(f"no single-character change of {value!r} breaks {pattern!r}")
+
+
+def _matcher(pattern: str | None) -> Callable[[str], bool]:
+    if pattern is None:
+        return lambda value: True
+    regex = re.compile(pattern)
+    return lambda value: regex.fullmatch(value) is not None
+
+
+def _grow(value: str, matches: Callable[[str], bool]) -> str | None:
+    for i in range(len(value), -1, -1):
+        for ch in FILLERS:
+            candidate = value[:i] + ch + value[i:]
+            if matches(candidate):
+                return candidate
+    return None
+
+
+def _shrink(value: str, matches: Callable[[str], bool]) -> str | None:
+    for i in range(len(value) - 1, -1, -1):
+        candidate = value[:i] + value[i + 1 :]
+        if matches(candidate):
+            return candidate
+    return None
+
+
+def _span(items: list[Any]) -> tuple[int, float]:
+    low, high = 0, 0.0
+    for op, arg in items:
+        item_low, item_high = _item_span(op, arg)
+        low, high = low + item_low, high + item_high
+    return low, high
+
+
+def _item_span(op: Any, arg: Any) -> tuple[int, float]:
+    if op in (sre_parse.LITERAL, sre_parse.NOT_LITERAL, sre_parse.ANY, sre_parse.IN):
+        return 1, 1
+    if op in (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT):
+        least, most, sub = arg
+        sub_low, sub_high = _span(list(sub))
+        high = math.inf if most == sre_parse.MAXREPEAT and sub_high else most * sub_high
+        return least * sub_low, high
+    if op is sre_parse.SUBPATTERN:
+        return _span(list(arg[-1]))
+    if op is sre_parse.BRANCH:
+        spans = [_span(list(alternative)) for alternative in arg[1]]
+        return min(low for low, _ in spans), max(high for _, high in spans)
+    if op is sre_parse.AT:
+        return 0, 0
+    raise ValueError(f"pattern element {op} is not supported by the value generator")
+
+
+def _sequence(items: list[Any], length: int) -> str | None:
+    if not items:
+        return "" if length == 0 else None
+    (op, arg), rest = items[0], items[1:]
+    rest_low, rest_high = _span(rest)
+    low, high = _item_span(op, arg)
+    for size in range(int(max(low, length - rest_high)), int(min(high, length - rest_low)) + 1):
+        head = _item(op, arg, size)
+        tail = _sequence(rest, length - size) if head is not None else None
+        if head is not None and tail is not None:
+            return head + tail
+    return None
+
+
+def _item(op: Any, arg: Any, size: int) -> str | None:
+    if op is sre_parse.AT:
+        return "" if size == 0 else None
+    if op is sre_parse.SUBPATTERN:
+        return _sequence(list(arg[-1]), size)
+    if op is sre_parse.BRANCH:
+        for alternative in arg[1]:
+            found = _sequence(list(alternative), size)
+            if found is not None:
+                return found
+        return None
+    if op in (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT):
+        return _repeat(arg, size)
+    if size != 1:
+        return None
+    return next(_characters(op, arg), None)
+
+
+def _repeat(arg: Any, size: int) -> str | None:
+    least, most, sub = arg
+    sub = list(sub)
+    sub_low, sub_high = _span(sub)
+    if size == 0:
+        return "" if least == 0 or sub_low == 0 else None
+    if sub_low == sub_high and sub_low > 0:  # fixed width: one piece, repeated
+        count, extra = divmod(size, sub_low)
+        piece = _sequence(sub, sub_low) if not extra and least <= count <= most else None
+        return piece * count if piece is not None else None
+    for count in range(max(least, 1), min(most, size) + 1):
+        found = _sequence(sub * count, size)
+        if found is not None:
+            return found
+    return None
+
+
+def _characters(op: Any, arg: Any) -> Iterator[str]:
+    """Characters matching one single-character element, the FILLERS first."""
+    if op is sre_parse.LITERAL:
+        yield chr(arg)
+        return
+    for ch in FILLERS + "".join(chr(c) for c in range(0x21, 0x250) if chr(c) not in FILLERS):
+        if (
+            op is sre_parse.ANY
+            or (op is sre_parse.NOT_LITERAL and ord(ch) != arg)
+            or (op is sre_parse.IN and _in_class(arg, ch))
+        ):
+            yield ch
+
+
+def _in_class(items: list[Any], ch: str) -> bool:
+    negate, hit = False, False
+    for op, arg in items:
+        if op is sre_parse.NEGATE:
+            negate = True
+        elif op is sre_parse.LITERAL:
+            hit = hit or ord(ch) == arg
+        elif op is sre_parse.RANGE:
+            hit = hit or arg[0] <= ord(ch) <= arg[1]
+        elif op is sre_parse.CATEGORY:
+            hit = hit or re.fullmatch(_CATEGORIES[arg], ch) is not None
+        else:
+            raise ValueError(f"character class element {op} is not supported")
+    return hit != negate

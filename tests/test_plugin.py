@@ -1,0 +1,260 @@
+"""The pytest plugin, run with pytester: a fresh fake per test, markers merged closest-first,
+option errors at setup, --strict-markers, pytest-xdist, and no instance-metadata probe for a
+client made at import time."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import boto3
+import pytest
+from aws_env import metadata_listener, without_aws
+
+# Hypothesis' plugin alone costs ~0.8 s per in-process run; these runs do not need it.
+FAST = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest(*FAST, *args)
+
+
+def test_each_test_gets_a_fresh_active_fake_and_nothing_leaks(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import boto3
+        import pytest
+        from fake_ivschat import FakeIvsChat
+
+        def use(fake):
+            assert FakeIvsChat.current() is fake
+            client = boto3.client("ivschat", region_name="us-west-2")
+            assert client.list_rooms()["rooms"] == []
+            client.create_room(name="mine")
+            assert [c.operation for c in fake.calls] == ["ListRooms", "CreateRoom"]
+
+        def test_one(fake_ivschat):
+            use(fake_ivschat)
+
+        def test_fails_midway(fake_ivschat):
+            boto3.client("ivschat", region_name="us-west-2").create_room(name="left-behind")
+            raise RuntimeError("boom")
+
+        def test_two(fake_ivschat):
+            use(fake_ivschat)
+
+        def test_no_fake_without_the_fixture():
+            with pytest.raises(RuntimeError):
+                FakeIvsChat.current()
+        """
+    )
+    run(pytester).assert_outcomes(passed=3, failed=1)
+
+
+MARKERS_CONFTEST = """
+import pytest
+
+def pytest_collection_modifyitems(session):
+    # Suite-wide options: a marker on the session node, the farthest from every test.
+    session.add_marker(pytest.mark.fake_ivschat(account_id="000000000001", seed=7))
+"""
+
+MARKERS_TESTS = """
+import boto3
+import pytest
+from fake_ivschat import FakeIvsChat
+
+pytestmark = pytest.mark.fake_ivschat(account_id="000000000002", logging_state_polls=2)
+
+def seeded_first_room_arn(account_id):
+    return FakeIvsChat(account_id, seed=7).client("us-west-2").create_room()["arn"]
+
+def test_module_beats_session(fake_ivschat):
+    assert fake_ivschat.account_id == "000000000002"
+    arn = boto3.client("ivschat", region_name="us-west-2").create_room()["arn"]
+    assert arn == seeded_first_room_arn("000000000002")  # seed from the session
+
+@pytest.mark.fake_ivschat(account_id="000000000004", seed=None)
+def test_test_beats_module(fake_ivschat):
+    assert fake_ivschat.account_id == "000000000004"
+    arn = boto3.client("ivschat", region_name="us-west-2").create_room()["arn"]
+    assert arn != seeded_first_room_arn("000000000004")
+
+@pytest.mark.fake_ivschat(account_id="000000000003")
+class TestClass:
+    def test_class_beats_module(self, fake_ivschat):
+        assert fake_ivschat.account_id == "000000000003"
+
+    @pytest.mark.fake_ivschat(account_id="000000000005")
+    def test_method_beats_class(self, fake_ivschat):
+        assert fake_ivschat.account_id == "000000000005"
+"""
+
+
+def test_a_quotas_option_is_not_shared_between_tests(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+        from fake_ivschat import Quotas
+
+        pytestmark = pytest.mark.fake_ivschat(quotas=Quotas(rooms=5))
+
+        @pytest.mark.parametrize("run", [1, 2])
+        def test_changes_its_own_quotas(fake_ivschat, run):
+            assert fake_ivschat.quotas.rooms == 5
+            fake_ivschat.quotas.rooms = 0
+        """
+    )
+    run(pytester).assert_outcomes(passed=2)
+
+
+def test_markers_merge_closest_first(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(MARKERS_CONFTEST)
+    pytester.makepyfile(MARKERS_TESTS)
+    run(pytester, "--strict-markers").assert_outcomes(passed=4)
+
+
+def test_suite_wide_marker_alone(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(MARKERS_CONFTEST)
+    pytester.makepyfile(
+        """
+        def test_session_options(fake_ivschat):
+            assert fake_ivschat.account_id == "000000000001"
+        """
+    )
+    run(pytester).assert_outcomes(passed=1)
+
+
+def test_an_unknown_option_errors_that_test_at_setup(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.fake_ivschat(sed=1)
+        def test_typo(fake_ivschat):
+            pass
+
+        @pytest.mark.fake_ivschat(1)
+        def test_positional(fake_ivschat):
+            pass
+
+        @pytest.mark.fake_ivschat(sed=1)
+        def test_typo_without_the_fixture():
+            pass
+
+        def test_fine(fake_ivschat):
+            pass
+        """
+    )
+    result = run(pytester)
+    result.assert_outcomes(passed=2, errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at setup of test_typo*",
+            "@pytest.mark.fake_ivschat got unknown option(s) 'sed'; valid options: account_id, "
+            "conflict_on_attached_logging_delete, logging_state_polls, quotas, seed",
+            "*ERROR at setup of test_positional*",
+            "@pytest.mark.fake_ivschat takes keyword options only, got (1,)",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*plugin.py*")  # the plugin's frames are not shown
+
+
+def test_the_marker_is_registered(pytester: pytest.Pytester) -> None:
+    result = run(pytester, "--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.fake_ivschat(**options): FakeIvsChat keyword*"])
+
+
+def test_works_with_pytest_xdist(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import boto3
+        import pytest
+
+        @pytest.mark.parametrize("index", range(8))
+        def test_isolated(fake_ivschat, index):
+            client = boto3.client("ivschat", region_name="us-west-2")
+            client.create_room(name=f"room{index}")
+            assert [r["name"] for r in client.list_rooms()["rooms"]] == [f"room{index}"]
+        """
+    )
+    result = pytester.runpytest_subprocess(*FAST, "-n", "2")
+    result.assert_outcomes(passed=8)
+    result.stdout.fnmatch_lines(["*2 workers*"])
+
+
+MODULE_LEVEL_CLIENT = """
+import os
+import boto3
+
+CLIENT = boto3.client("ivschat", region_name="us-west-2")  # made at import, before any fake
+
+def test_module_level_client_reaches_the_fake(fake_ivschat):
+    CLIENT.create_room(name="made-at-import")
+    assert fake_ivschat.assert_called("CreateRoom", name="made-at-import")
+"""
+
+
+def test_a_client_made_at_import_never_probes_instance_metadata(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    without_aws(monkeypatch, tmp_path)
+    pytester.makepyfile(MODULE_LEVEL_CLIENT)
+    with metadata_listener(monkeypatch) as probes:
+        monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # a fresh credential chain
+        run(pytester).assert_outcomes(passed=1)
+        assert probes == []
+        assert "AWS_EC2_METADATA_DISABLED" not in os.environ  # restored after the run
+
+        # Without the plugin botocore probes (so this test would see a regression).
+        monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+        pytester.makepyfile(
+            "import boto3\nCLIENT = boto3.client('ivschat', region_name='us-west-2')\n"
+            "def test_nothing():\n    pass\n"
+        )
+        run(pytester, "-p", "no:fake_ivschat").assert_outcomes(passed=1)
+        assert probes != []
+
+
+def test_the_metadata_switch_is_left_alone_when_the_user_set_it(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "false")
+    pytester.makepyfile(
+        """
+        import os
+
+        def test_switch():
+            assert os.environ["AWS_EC2_METADATA_DISABLED"] == "false"
+        """
+    )
+    run(pytester).assert_outcomes(passed=1)
+
+
+def test_the_metadata_switch_is_set_while_pytest_runs(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AWS_EC2_METADATA_DISABLED")
+    pytester.makeconftest(
+        """
+        import os
+        import pytest
+
+        AT_IMPORT = os.environ.get("AWS_EC2_METADATA_DISABLED")
+
+        @pytest.fixture
+        def switch_at_conftest_import():
+            return AT_IMPORT
+        """
+    )
+    pytester.makepyfile(
+        """
+        import os
+
+        def test_switch(switch_at_conftest_import):
+            assert switch_at_conftest_import == "true"
+            assert os.environ["AWS_EC2_METADATA_DISABLED"] == "true"
+        """
+    )
+    run(pytester).assert_outcomes(passed=1)
+    assert "AWS_EC2_METADATA_DISABLED" not in os.environ

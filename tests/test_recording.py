@@ -1,0 +1,104 @@
+"""What ``fake.calls`` and ``fake.get_calls()`` record: every call that reached the fake, as sent,
+with its response or its error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fake_ivschat import FakeIvsChat, RecordedCall
+
+REGION = "us-west-2"
+MISSING_ROOM = f"arn:aws:ivschat:{REGION}:123456789012:room/g1H2I3j4k5L6"
+
+
+def test_successful_calls_are_recorded_in_order(fake: FakeIvsChat, client: Any) -> None:
+    room = client.create_room(name="lobby", tags={"k": "v"})
+    client.send_event(roomIdentifier=room["arn"], eventName="app:start")
+    client.delete_room(identifier=room["arn"])
+    create, send, delete = fake.calls
+    assert create == RecordedCall(
+        operation="CreateRoom",
+        region=REGION,
+        account_id="123456789012",
+        params={"name": "lobby", "tags": {"k": "v"}},
+        response=create.response,
+    )
+    assert create.response is not None
+    assert create.response["arn"] == room["arn"]
+    assert create.response["createTime"].endswith("Z")  # the wire form, not a datetime
+    assert create.error is None
+    assert (send.operation, send.params) == (
+        "SendEvent",
+        {"roomIdentifier": room["arn"], "eventName": "app:start"},
+    )
+    assert send.response is not None
+    assert send.response == {"id": fake.events()[0].id}
+    assert (delete.operation, delete.response, delete.error) == ("DeleteRoom", None, None)
+
+
+def test_failed_calls_are_recorded_with_their_error(fake: FakeIvsChat, client: Any) -> None:
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.get_room(identifier=MISSING_ROOM)
+    with pytest.raises(client.exceptions.ValidationException):
+        client.create_room(name="not valid!")
+    missing, invalid = fake.calls
+    assert (missing.operation, missing.error, missing.response) == (
+        "GetRoom",
+        "ResourceNotFoundException",
+        None,
+    )
+    assert missing.params == {"identifier": MISSING_ROOM}
+    assert missing.error_message == f"Room not found: {MISSING_ROOM}"
+    assert (invalid.operation, invalid.error) == ("CreateRoom", "ValidationException")
+    assert invalid.params == {"name": "not valid!"}
+    assert fake.get_calls("CreateRoom", name="not valid!") == [invalid]
+
+
+def test_calls_rejected_by_botocore_never_reach_the_fake(fake: FakeIvsChat, client: Any) -> None:
+    with pytest.raises(Exception, match="Parameter validation failed"):
+        client.get_room()
+    assert fake.calls == []
+
+
+def test_get_calls_filters_by_operation_and_params(fake: FakeIvsChat, client: Any) -> None:
+    lobby = client.create_room(name="lobby")
+    client.create_room(name="stage")
+    client.create_room(name="lobby", maximumMessageLength=10)
+    client.get_room(identifier=lobby["arn"])
+    assert len(fake.get_calls("CreateRoom")) == 3
+    assert [c.params for c in fake.get_calls("CreateRoom", name="lobby")] == [
+        {"name": "lobby"},
+        {"name": "lobby", "maximumMessageLength": 10},
+    ]
+    assert len(fake.get_calls("CreateRoom", name="lobby", maximumMessageLength=10)) == 1
+    assert fake.get_calls("CreateRoom", name="hall") == []
+    # A param the call did not send never matches, not even with None.
+    assert fake.get_calls("CreateRoom", tags=None) == []
+    assert [c.operation for c in fake.get_calls(identifier=lobby["arn"])] == ["GetRoom"]
+    assert len(fake.get_calls()) == 4
+    assert fake.get_calls("DeleteRoom") == []
+
+
+def test_calls_record_region_and_account(fake: FakeIvsChat) -> None:
+    fake.client(region_name="eu-west-1").list_rooms()
+    fake.client(region_name="ap-south-1", account_id="111122223333").list_rooms()
+    assert [(c.region, c.account_id) for c in fake.calls] == [
+        ("eu-west-1", "123456789012"),
+        ("ap-south-1", "111122223333"),
+    ]
+
+
+def test_tag_calls_record_the_decoded_arn_and_keys(fake: FakeIvsChat, client: Any) -> None:
+    arn = client.create_room()["arn"]
+    client.untag_resource(resourceArn=arn, tagKeys=["a", "b"])
+    assert fake.get_calls("UntagResource")[0].params == {"resourceArn": arn, "tagKeys": ["a", "b"]}
+    assert fake.get_calls("UntagResource", resourceArn=arn, tagKeys=["a", "b"])
+
+
+def test_calls_is_a_snapshot(fake: FakeIvsChat, client: Any) -> None:
+    snapshot = fake.calls
+    snapshot.append(snapshot[0] if snapshot else None)  # type: ignore[arg-type]
+    client.list_rooms()
+    assert len(fake.calls) == 1

@@ -1,0 +1,247 @@
+"""Message review handlers: the Lambda a room calls for each message, and its fallback."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Callable
+
+import pytest
+from freezegun import freeze_time
+
+from fake_ivschat import ChatConnection, FakeIvsChat
+
+LAMBDA = "arn:aws:lambda:us-west-2:123456789012:function:review-chat"
+DENIED = "Message denied by the room's message review handler"
+
+
+def make_room(client: Any, fallback: str = "ALLOW", **kwargs: Any) -> str:
+    handler = {"uri": LAMBDA, "fallbackResult": fallback}
+    return str(client.create_room(messageReviewHandler=handler, **kwargs)["arn"])
+
+
+def join(fake: FakeIvsChat, client: Any, arn: str, user: str) -> ChatConnection:
+    token = client.create_chat_token(
+        roomIdentifier=arn,
+        userId=user,
+        capabilities=["SEND_MESSAGE", "DELETE_MESSAGE"],
+        attributes={"role": user},
+    )["token"]
+    return fake.connect(token)
+
+
+@pytest.fixture
+def seen(fake: FakeIvsChat) -> list[dict[str, Any]]:
+    """The requests a test's review handler received, in order."""
+    return []
+
+
+def test_allow_delivers_the_edited_content_and_attributes(
+    fake: FakeIvsChat, client: Any, seen: list[dict[str, Any]]
+) -> None:
+    def censor(request: dict[str, Any]) -> dict[str, Any]:
+        seen.append(request)
+        return {
+            "ReviewResult": "ALLOW",
+            "Content": request["Content"].replace("darn", "****"),
+            "Attributes": {"reviewed": "yes"},
+        }
+
+    fake.register_review_handler(LAMBDA, censor)
+    arn = make_room(client)
+    alice, bob = join(fake, client, arn, "alice"), join(fake, client, arn, "bob")
+    frame = alice.send_message("darn it", {"lang": "en"}, request_id="r")
+    assert seen == [
+        {
+            "Content": "darn it",
+            "MessageId": frame["Id"],
+            "RoomArn": arn,
+            "Attributes": {"lang": "en"},
+            "Sender": {"Attributes": {"role": "alice"}, "UserId": "alice", "Ip": "127.0.0.1"},
+        }
+    ]
+    assert (frame["Type"], frame["Content"], frame["Attributes"]) == (
+        "MESSAGE",
+        "**** it",
+        {"reviewed": "yes"},
+    )
+    assert frame["RequestId"] == "r"
+    assert bob.received == [frame]
+    assert [m.content for m in fake.messages(arn)] == ["**** it"]
+
+
+def test_allow_without_attributes_keeps_the_senders_attributes(
+    fake: FakeIvsChat, client: Any
+) -> None:
+    fake.register_review_handler(LAMBDA, lambda r: {"ReviewResult": "ALLOW", "Content": "ok"})
+    alice = join(fake, client, make_room(client), "alice")
+    frame = alice.send_message("original", {"lang": "en"})
+    assert (frame["Content"], frame["Attributes"]) == ("ok", {"lang": "en"})
+
+
+def test_deny_with_a_reason_sends_406_to_the_sender_only(
+    fake: FakeIvsChat, client: Any, seen: list[dict[str, Any]]
+) -> None:
+    def deny(request: dict[str, Any]) -> dict[str, Any]:
+        seen.append(request)
+        return {"ReviewResult": "DENY", "Attributes": {"Reason": "profanity"}}
+
+    fake.register_review_handler(LAMBDA, deny)
+    arn = make_room(client)
+    alice, bob = join(fake, client, arn, "alice"), join(fake, client, arn, "bob")
+    frame = alice.send_message("rude words", request_id="r-406")
+    assert frame == {
+        "Type": "ERROR",
+        "Id": seen[0]["MessageId"],  # the id of the operation that failed
+        "RequestId": "r-406",
+        "ErrorCode": 406,
+        "ErrorMessage": f"{DENIED}: profanity",
+    }
+    assert alice.received == [frame]
+    assert bob.received == []
+    assert fake.messages() == []
+
+
+def test_deny_without_a_reason_still_answers_406(fake: FakeIvsChat, client: Any) -> None:
+    fake.register_review_handler(LAMBDA, lambda r: {"ReviewResult": "DENY"})
+    alice = join(fake, client, make_room(client), "alice")
+    frame = alice.send_message("hmm")
+    assert (frame["ErrorCode"], frame["ErrorMessage"]) == (406, f"{DENIED}.")
+
+
+def _raises(request: dict[str, Any]) -> dict[str, Any]:
+    raise RuntimeError("lambda crashed")
+
+
+def _sleeps(request: dict[str, Any]) -> dict[str, Any]:
+    time.sleep(0.03)
+    return {"ReviewResult": "ALLOW", "Content": "too late"}
+
+
+FAILURES: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "raises": _raises,
+    "returns-none": lambda r: None,
+    "unknown-result": lambda r: {"ReviewResult": "MAYBE", "Content": "x"},
+    "allow-without-content": lambda r: {"ReviewResult": "ALLOW"},
+    "allow-empty-content": lambda r: {"ReviewResult": "ALLOW", "Content": ""},
+    "content-over-room-limit": lambda r: {"ReviewResult": "ALLOW", "Content": "x" * 11},
+    "attributes-not-strings": lambda r: {"ReviewResult": "DENY", "Attributes": {"Reason": 1}},
+    "attributes-over-1KB": lambda r: {
+        "ReviewResult": "ALLOW",
+        "Content": "x",
+        "Attributes": {"k": "v" * 1024},
+    },
+    "too-slow": _sleeps,
+}
+
+
+@pytest.mark.parametrize("failure", [*FAILURES, "not-registered"])
+def test_a_failing_handler_falls_back_to_allow_with_the_original_message(
+    fake: FakeIvsChat, client: Any, failure: str
+) -> None:
+    fake.quotas.review_handler_timeout_ms = 10
+    if failure != "not-registered":
+        fake.register_review_handler(LAMBDA, FAILURES[failure])
+    arn = make_room(client, "ALLOW", maximumMessageLength=10)
+    alice, bob = join(fake, client, arn, "alice"), join(fake, client, arn, "bob")
+    frame = alice.send_message("original", {"k": "v"})
+    assert (frame["Type"], frame["Content"], frame["Attributes"]) == (
+        "MESSAGE",
+        "original",
+        {"k": "v"},
+    )
+    assert bob.received == [frame]
+
+
+@pytest.mark.parametrize("failure", [*FAILURES, "not-registered"])
+def test_a_failing_handler_falls_back_to_deny_with_406_to_the_sender(
+    fake: FakeIvsChat, client: Any, failure: str
+) -> None:
+    fake.quotas.review_handler_timeout_ms = 10
+    if failure != "not-registered":
+        fake.register_review_handler(LAMBDA, FAILURES[failure])
+    arn = make_room(client, "DENY", maximumMessageLength=10)
+    alice, bob = join(fake, client, arn, "alice"), join(fake, client, arn, "bob")
+    frame = alice.send_message("original")
+    assert (frame["Type"], frame["ErrorCode"]) == ("ERROR", 406)
+    assert frame["ErrorMessage"].startswith(f"{DENIED} (fallbackResult DENY: ")
+    assert alice.received == [frame] and bob.received == []
+    assert fake.messages() == []
+
+
+def test_the_fallback_is_logged_with_its_cause(
+    fake: FakeIvsChat, client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.register_review_handler(LAMBDA, _raises)
+    alice = join(fake, client, make_room(client), "alice")
+    with caplog.at_level(logging.WARNING, logger="fake_ivschat"):
+        alice.send_message("hi")
+    assert caplog.messages == [
+        f"Message review handler {LAMBDA}: it raised RuntimeError('lambda crashed');"
+        " the room's fallbackResult ALLOW applies."
+    ]
+
+
+def test_a_handler_that_moves_a_frozen_clock_past_the_timeout_is_too_slow(
+    fake: FakeIvsChat, client: Any
+) -> None:
+    with freeze_time("2024-05-01T12:00:00Z") as frozen:
+
+        def slow(request: dict[str, Any]) -> dict[str, Any]:
+            frozen.tick(0.201)
+            return {"ReviewResult": "ALLOW", "Content": "late"}
+
+        def in_time(request: dict[str, Any]) -> dict[str, Any]:
+            frozen.tick(0.2)
+            return {"ReviewResult": "ALLOW", "Content": "in time"}
+
+        fake.register_review_handler(LAMBDA, slow)
+        alice = join(fake, client, make_room(client, "DENY"), "alice")
+        assert alice.send_message("hi")["ErrorCode"] == 406
+        fake.register_review_handler(LAMBDA, in_time)
+        assert alice.send_message("hi")["Content"] == "in time"
+
+
+def test_a_sleeping_handler_times_out_even_under_a_frozen_clock(
+    fake: FakeIvsChat, client: Any
+) -> None:
+    fake.quotas.review_handler_timeout_ms = 10
+    fake.register_review_handler(LAMBDA, _sleeps)
+    with freeze_time("2024-05-01T12:00:00Z"):
+        alice = join(fake, client, make_room(client, "DENY"), "alice")
+        assert alice.send_message("hi")["ErrorCode"] == 406
+
+
+def test_the_handler_reviews_only_messages_and_only_in_rooms_that_use_it(
+    fake: FakeIvsChat, client: Any, seen: list[dict[str, Any]]
+) -> None:
+    def allow(request: dict[str, Any]) -> dict[str, Any]:
+        seen.append(request)
+        return {"ReviewResult": "ALLOW", "Content": request["Content"]}
+
+    fake.register_review_handler(LAMBDA, allow)
+    reviewed = make_room(client)
+    plain = client.create_room()["arn"]
+    alice = join(fake, client, reviewed, "alice")
+    alice.send_message("one")
+    alice.delete_message("AbCdEfGhIjKl")
+    client.send_event(roomIdentifier=reviewed, eventName="app:x")
+    join(fake, client, plain, "bob").send_message("unreviewed")
+    assert [r["Content"] for r in seen] == ["one"]
+    client.update_room(identifier=reviewed, messageReviewHandler={"uri": ""})
+    alice.send_message("after detaching")
+    assert [r["Content"] for r in seen] == ["one"]
+    assert [m.content for m in fake.messages()] == ["one", "unreviewed", "after detaching"]
+
+
+def test_a_rejected_message_is_not_reviewed(
+    fake: FakeIvsChat, client: Any, seen: list[dict[str, Any]]
+) -> None:
+    def deny(request: dict[str, Any]) -> dict[str, Any]:
+        seen.append(request)
+        return {"ReviewResult": "DENY"}
+
+    fake.register_review_handler(LAMBDA, deny)
+    alice = join(fake, client, make_room(client, maximumMessageLength=3), "alice")
+    assert alice.send_message("too long")["ErrorCode"] == 400
+    assert seen == []
