@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 import types
 from datetime import datetime, timedelta, timezone
@@ -24,19 +25,22 @@ def to_ms(ns: int) -> int:
     return ns // NS_PER_MS
 
 
+@functools.lru_cache(maxsize=1024)  # calls come many to a second: format each second once
+def _utc_seconds(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def iso_ms(ms: int) -> str:
     """``2024-05-01T12:00:00.123Z``: the control plane's timestamps, millisecond precision."""
     seconds, millis = divmod(ms, 1000)
-    stamp = datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{stamp}.{millis:03d}Z"
+    return f"{_utc_seconds(seconds)}.{millis:03d}Z"
 
 
 def rfc3339_nano(ns: int) -> str:
     """``2023-01-05T14:33:32.894089757Z``: messaging SendTime, trailing zeros trimmed (Go style)."""
     seconds, nanos = divmod(ns, NS_PER_SECOND)
-    stamp = datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
     fraction = f"{nanos:09d}".rstrip("0")
-    return f"{stamp}.{fraction}Z" if fraction else f"{stamp}Z"
+    return f"{_utc_seconds(seconds)}.{fraction}Z" if fraction else f"{_utc_seconds(seconds)}Z"
 
 
 def to_datetime(ns: int) -> datetime:

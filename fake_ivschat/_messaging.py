@@ -7,6 +7,7 @@ with logging configurations, as a chat-log record.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import time
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from . import _clock
 from ._errors import ChatConnectionError, InvalidTokenError
-from ._records import RecordedEvent, RecordedMessage
+from ._records import RecordedEvent, RecordedMessage, freeze
 from ._tokens import ChatTokenClaims
 
 if TYPE_CHECKING:
@@ -270,8 +271,9 @@ class Messaging:
                 "ErrorCode": refusal.code,
                 "ErrorMessage": refusal.message,
             }
-            connection.received.append(frame)
-            return _copy(frame)
+            frozen = freeze(frame)
+            connection.received.append(frozen)
+            return frozen
 
     def _send_message(
         self, sender: ChatConnection, room: Room, request: dict[str, Any], request_id: str, now: int
@@ -288,43 +290,44 @@ class Messaging:
         message_id = self._shared.ids.resource_id()
         if room.message_review_handler and room.message_review_handler.get("uri"):
             content, attributes = self._review(sender, room, message_id, content, attributes)
-        frame = {
-            "Type": "MESSAGE",
-            "Id": message_id,
-            "RequestId": request_id,
-            "Content": content,
-            "Attributes": attributes,
-            "Sender": {"UserId": sender.user_id, "Attributes": dict(sender.claims.attributes)},
-            "SendTime": _clock.rfc3339_nano(now),
-        }
-        recorded = _copy(frame)
+        frame = freeze(
+            {
+                "Type": "MESSAGE",
+                "Id": message_id,
+                "RequestId": request_id,
+                "Content": content,
+                "Attributes": attributes,
+                "Sender": {"UserId": sender.user_id, "Attributes": sender.claims.attributes},
+                "SendTime": _clock.rfc3339_nano(now),
+            }
+        )
         self.messages.append(
             RecordedMessage(
                 room_arn=room.arn,
                 id=message_id,
                 content=content,
-                attributes=recorded["Attributes"],
+                attributes=frame["Attributes"],
                 sender_user_id=sender.user_id,
-                sender_attributes=recorded["Sender"]["Attributes"],
+                sender_attributes=frame["Sender"]["Attributes"],
                 send_time=_clock.to_datetime(now),
-                payload=recorded,
+                payload=frame,
             )
         )
-        return self._deliver(room, frame, now, sender)
+        return self._deliver(room, frame, now)
 
     def _delete_message(
         self, sender: ChatConnection, room: Room, request: dict[str, Any], request_id: str, now: int
     ) -> Frame:
         message_id = _text(request, "Id", required=True, limit=MAX_ID_CHARS)
         reason = _text(request, "Reason", required=False, limit=MAX_REASON_CHARS)
-        return self._event(room, *_delete_event(message_id, reason), request_id, now, sender)
+        return self._event(room, *_delete_event(message_id, reason), request_id, now)
 
     def _disconnect_user(
         self, sender: ChatConnection, room: Room, request: dict[str, Any], request_id: str, now: int
     ) -> Frame:
         user_id = _text(request, "UserId", required=True, limit=MAX_USER_ID_CHARS)
         reason = _text(request, "Reason", required=False, limit=MAX_REASON_CHARS)
-        frame = self._event(room, *_disconnect_event(user_id, reason), request_id, now, sender)
+        frame = self._event(room, *_disconnect_event(user_id, reason), request_id, now)
         self._close_user(room.arn, user_id, reason)
         return frame
 
@@ -359,52 +362,48 @@ class Messaging:
         attributes: dict[str, str],
         request_id: str,
         now: int,
-        requester: ChatConnection | None = None,
     ) -> Frame:
         event_id = self._shared.ids.resource_id()
-        frame = {
-            "Type": "EVENT",
-            "Id": event_id,
-            "RequestId": request_id,
-            "EventName": name,
-            "Attributes": attributes,
-            "SendTime": _clock.rfc3339_nano(now),
-        }
-        recorded = _copy(frame)
+        frame = freeze(
+            {
+                "Type": "EVENT",
+                "Id": event_id,
+                "RequestId": request_id,
+                "EventName": name,
+                "Attributes": attributes,
+                "SendTime": _clock.rfc3339_nano(now),
+            }
+        )
         self.events.append(
             RecordedEvent(
                 room_arn=room.arn,
                 id=event_id,
                 event_name=name,
-                attributes=recorded["Attributes"],
+                attributes=frame["Attributes"],
                 request_id=request_id,
                 send_time=_clock.to_datetime(now),
-                payload=recorded,
+                payload=frame,
             )
         )
-        return self._deliver(room, frame, now, requester)
+        return self._deliver(room, frame, now)
 
-    def _deliver(
-        self, room: Room, frame: Frame, now: int, requester: ChatConnection | None
-    ) -> Frame:
-        """Give each open connection of the room (and each chat log) its own copy of ``frame``;
-        return the requester's copy."""
-        answer = frame
+    def _deliver(self, room: Room, frame: Frame, now: int) -> Frame:
+        """Deliver the (read-only, shared) ``frame`` to each open connection of the room and to
+        each attached chat log; it is also the requester's answer."""
         for connection in self._live(room.arn, now):
-            delivered = _copy(frame)
-            connection.received.append(delivered)
-            if connection is requester:
-                answer = delivered
-        for arn in room.logging_configuration_identifiers:
-            self.log_records.setdefault(arn, []).append(
+            connection.received.append(frame)
+        if room.logging_configuration_identifiers:
+            record = freeze(
                 {
                     "event_timestamp": _clock.iso_ms(_clock.to_ms(now)),
                     "type": frame["Type"],
-                    "payload": _copy(frame),
+                    "payload": frame,
                     "version": CHAT_LOG_VERSION,
                 }
             )
-        return answer
+            for arn in room.logging_configuration_identifiers:
+                self.log_records.setdefault(arn, []).append(record)
+        return frame
 
     def _take_send_slot(self, room: Room, now: int) -> None:
         second = now // _clock.NS_PER_SECOND
@@ -470,7 +469,7 @@ class Messaging:
             return None, "no handler is registered for it (fake.register_review_handler)"
         started_wall, started_clock = _wall_ns(), _clock.now_ns()
         try:
-            response = handler(_copy(request))
+            response = handler(copy.deepcopy(request))
         except Exception as exc:  # the Lambda failed: the service falls back, so do we
             return None, f"it raised {exc!r}"
         # Slow by the wall clock, or by a test clock the handler moved (frozen.tick()).
@@ -513,11 +512,6 @@ def _delete_event(message_id: str, reason: str) -> tuple[str, dict[str, str]]:
 
 def _disconnect_event(user_id: str, reason: str) -> tuple[str, dict[str, str]]:
     return "aws:DISCONNECT_USER", {"UserId": user_id, "Reason": reason}
-
-
-def _copy(value: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a JSON object deep enough that no two holders share a nested dict."""
-    return {key: _copy(item) if isinstance(item, dict) else item for key, item in value.items()}
 
 
 def _parse(payload: Any) -> dict[str, Any]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import reprlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 # How many recorded items an assertion failure lists (the most recent ones).
 MAX_LISTED = 30
@@ -144,3 +145,39 @@ def expect(found: Sequence[R], wanted: str, kind: str, recorded: Sequence[object
             lines.append(f"  ... {hidden} earlier {kind} not shown")
         lines.extend(f"  - {item!r}" for item in recorded[-MAX_LISTED:])
     raise AssertionError("\n".join(lines))
+
+
+class FrozenDict(dict):  # type: ignore[type-arg]
+    """A read-only dict: a frame or record as the fake delivered it, shared by every holder.
+
+    Delivering one object to every connection of a crowded room (instead of a copy each) keeps
+    fan-out cheap; being read-only, no holder can change what another sees. ``dict(frame)`` or
+    ``copy.deepcopy(frame)`` gives a plain, mutable copy.
+    """
+
+    __slots__ = ()
+
+    def _refuse(self, *_: Any, **__: Any) -> NoReturn:
+        raise TypeError(
+            "Delivered frames and records are read-only (every holder shares them);"
+            " change a copy: dict(frame) or copy.deepcopy(frame)."
+        )
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __copy__(self) -> dict[str, Any]:
+        return dict(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        return {key: copy.deepcopy(value, memo) for key, value in self.items()}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenDict, (dict(self),))
+
+
+def freeze(value: dict[str, Any]) -> FrozenDict:
+    """``value`` as a FrozenDict, nested objects included (frames nest no lists)."""
+    return FrozenDict(
+        {key: freeze(item) if isinstance(item, dict) else item for key, item in value.items()}
+    )

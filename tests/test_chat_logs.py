@@ -69,7 +69,8 @@ def test_each_attached_configuration_gets_its_own_records(fake: FakeIvsChat, cli
     assert [r["payload"]["Content"] for r in fake.log_records(first)] == ["logged"]
     assert fake.log_records(second) == fake.log_records(first)
     assert fake.log_records(unused) == []
-    fake.log_records(first)[0]["payload"]["Content"] = "changed"
+    with pytest.raises(TypeError, match="read-only"):
+        fake.log_records(first)[0]["payload"]["Content"] = "changed"
     assert fake.log_records(second)[0]["payload"]["Content"] == "logged"
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
@@ -217,20 +219,39 @@ def test_a_message_reaches_every_connection_of_the_room_sender_included(
     assert carol.received == []
 
 
-def test_every_holder_gets_its_own_copy_of_a_frame(
+def test_delivered_frames_are_read_only_so_no_holder_changes_what_another_sees(
     fake: FakeIvsChat, alice: ChatConnection, bob: ChatConnection
 ) -> None:
     frame = alice.send_message("hello", {"k": "v"})
-    assert frame == alice.received[0]
-    frame["Content"] = "changed"
-    frame["Sender"]["UserId"] = "changed"
-    bob.received[0]["Attributes"]["k"] = "changed"
+    assert frame == alice.received[0] == bob.received[0] == fake.messages()[0].payload
+    assert isinstance(frame, dict)
+    assert json.loads(json.dumps(frame)) == frame
+    read_only = (
+        "Delivered frames and records are read-only (every holder shares them);"
+        " change a copy: dict(frame) or copy.deepcopy(frame)."
+    )
+    edits: list[Callable[[], object]] = [
+        lambda: frame.__setitem__("Content", "changed"),
+        lambda: frame["Sender"].__setitem__("UserId", "changed"),
+        lambda: bob.received[0]["Attributes"].update(k="changed"),
+        lambda: fake.messages()[0].attributes.pop("k"),
+        lambda: frame.clear(),
+        lambda: frame.setdefault("Extra", "x"),
+    ]
+    for edit in edits:
+        with pytest.raises(TypeError) as error:
+            edit()
+        assert str(error.value) == read_only
     assert bob.received[0]["Content"] == "hello"
     assert bob.received[0]["Sender"]["UserId"] == "alice"
-    assert alice.received[0]["Attributes"] == {"k": "v"}
-    assert fake.messages()[0].payload["Sender"]["UserId"] == "alice"
-    assert fake.messages()[0].payload["Attributes"] == {"k": "v"}
     assert fake.messages()[0].attributes == {"k": "v"}
+    mine = copy.deepcopy(frame)
+    mine["Sender"]["UserId"] = "me"
+    assert type(mine) is dict and type(mine["Sender"]) is dict
+    shallow = dict(frame)
+    shallow["Content"] = "mine"
+    assert frame["Content"] == "hello"
+    assert pickle.loads(pickle.dumps(frame)) == frame
 
 
 def test_received_keeps_every_frame_in_delivery_order(
