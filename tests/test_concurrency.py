@@ -7,15 +7,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import freezegun
-from botocore.config import Config
 from botocore.exceptions import ClientError
+from helpers import NO_RETRY
 
 from fake_ivschat import FakeIvsChat
 
 REGION = "us-west-2"
 THREADS = 8
 PER_THREAD = 50
-NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 
 
 def run_together(work: Any, clients: list[Any]) -> list[Any]:

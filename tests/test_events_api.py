@@ -9,8 +9,7 @@ from typing import Any
 import freezegun
 import pytest
 import time_machine
-from botocore.config import Config
-from botocore.exceptions import ClientError
+from helpers import NO_RETRY, body, error
 
 from fake_ivschat import FakeIvsChat
 
@@ -18,20 +17,6 @@ REGION = "us-west-2"
 ACCOUNT = "123456789012"
 MISSING_ROOM = f"arn:aws:ivschat:{REGION}:{ACCOUNT}:room/g1H2I3j4k5L6"
 T0 = datetime(2024, 5, 1, 12, 0, 0, 123450, tzinfo=timezone.utc)
-# botocore retries ThrottlingException with backoff sleeps. One attempt in total: no retry, no
-# sleep (botocore's ``max_attempts`` would count retries only, so 1 still retries once).
-NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})
-
-
-def body(response: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in response.items() if key != "ResponseMetadata"}
-
-
-def error(call: Any, **kwargs: Any) -> dict[str, Any]:
-    with pytest.raises(ClientError) as info:
-        call(**kwargs)
-    response: dict[str, Any] = info.value.response
-    return response
 
 
 # ------------------------------------------------------------------------------- SendEvent

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import time_machine
-from botocore.exceptions import ClientError
+from helpers import body, error
 
 from fake_ivschat import FakeIvsChat
 
@@ -23,17 +23,6 @@ MISSING = f"arn:aws:ivschat:{REGION}:{ACCOUNT}:logging-configuration/ABcdef34ghI
 S3 = {"s3": {"bucketName": "chat-logs"}}
 CLOUDWATCH = {"cloudWatchLogs": {"logGroupName": "/ivs/chat"}}
 FIREHOSE = {"firehose": {"deliveryStreamName": "chat-stream"}}
-
-
-def body(response: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in response.items() if key != "ResponseMetadata"}
-
-
-def error(call: Any, **kwargs: Any) -> dict[str, Any]:
-    with pytest.raises(ClientError) as info:
-        call(**kwargs)
-    response: dict[str, Any] = info.value.response
-    return response
 
 
 def states(client: Any, arn: str, polls: int) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Any
 import freezegun
 import pytest
 import time_machine
-from botocore.exceptions import ClientError
+from helpers import body, error
 
 from fake_ivschat import FakeIvsChat
 
@@ -20,17 +20,6 @@ LAMBDA = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:review"
 T0 = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=timezone.utc)
 T0_MS = T0.replace(microsecond=123000)  # the service keeps milliseconds
 ROOM_ARN = re.compile(rf"arn:aws:ivschat:{REGION}:{ACCOUNT}:room/([a-zA-Z0-9]{{12}})")
-
-
-def body(response: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in response.items() if key != "ResponseMetadata"}
-
-
-def error(call: Any, **kwargs: Any) -> dict[str, Any]:
-    with pytest.raises(ClientError) as info:
-        call(**kwargs)
-    response: dict[str, Any] = info.value.response
-    return response
 
 
 def s3_config(client: Any) -> str:

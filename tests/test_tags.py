@@ -7,18 +7,11 @@ from typing import Any, Callable
 
 import pytest
 import time_machine
-from botocore.exceptions import ClientError
+from helpers import error
 
 REGION = "us-west-2"
 ACCOUNT = "123456789012"
 RESERVED = "Map keys must not begin with 'aws:' (reserved for AWS use)"
-
-
-def error(call: Any, **kwargs: Any) -> dict[str, Any]:
-    with pytest.raises(ClientError) as info:
-        call(**kwargs)
-    response: dict[str, Any] = info.value.response
-    return response
 
 
 def make_room(client: Any) -> str:

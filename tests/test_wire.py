@@ -10,14 +10,13 @@ from urllib.parse import urlsplit
 
 import botocore.session
 import pytest
-from botocore.config import Config
-from botocore.exceptions import ClientError, OperationNotPageableError
+from botocore.exceptions import OperationNotPageableError
+from helpers import NO_RETRY, error
 
 from fake_ivschat import FakeIvsChat
 
 REGION = "us-west-2"
 ACCOUNT = "123456789012"
-NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 
 
 class Spy:
@@ -30,13 +29,6 @@ class Spy:
     def __call__(self, request: Any, **_: Any) -> None:
         url = urlsplit(request.url)
         self.requests.append((request.method, url.path, url.query, request.body))
-
-
-def error(call: Any, **kwargs: Any) -> dict[str, Any]:
-    with pytest.raises(ClientError) as info:
-        call(**kwargs)
-    response: dict[str, Any] = info.value.response
-    return response
 
 
 def encoded(arn: str) -> str:
