@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import time
-import types
 from datetime import datetime, timedelta, timezone
 
 NS_PER_SECOND = 1_000_000_000
@@ -12,13 +11,13 @@ NS_PER_MS = 1_000_000
 
 
 def now_ns() -> int:
-    """The current time in integer nanoseconds since the epoch (frozen when the test freezes it)."""
-    ns = time.time_ns()
-    if not isinstance(time.time_ns, types.BuiltinFunctionType):
-        # Patched in Python (freezegun): its time_ns goes through a float, so a frozen
-        # ...:00.123 reads 122999808 ns. What it freezes is exact to the microsecond: round to it.
-        ns = (ns + 500) // 1000 * 1000
-    return ns
+    """The current time in nanoseconds since the epoch, at microsecond precision.
+
+    Microseconds are all a frozen clock can express (a datetime has no finer unit), and clock
+    patchers that go through a float (freezegun, time-machine 2.x) return 123449856 ns for a
+    frozen .123450: rounding gives every test clock back exactly the instant it froze.
+    """
+    return (time.time_ns() + 500) // 1000 * 1000
 
 
 def to_ms(ns: int) -> int:
