@@ -292,24 +292,15 @@ class FakeIvsChat:
     def events(self, room: str | None = None, *, name: str | None = None) -> list[RecordedEvent]:
         """EVENT frames delivered, in order; ``room`` an ARN (None: every room)."""
         with self._lock:
-            return [
-                event
-                for event in self._shared.messaging.events
-                if (room is None or event.room_arn == room)
-                and (name is None or event.event_name == name)
-            ]
+            return [e for e in self._shared.messaging.events if e.matches(room, name, None)]
 
     def messages(
         self, room: str | None = None, *, user_id: str | None = None
     ) -> list[RecordedMessage]:
         """MESSAGE frames delivered, in order; ``room`` an ARN (None: every room)."""
         with self._lock:
-            return [
-                message
-                for message in self._shared.messaging.messages
-                if (room is None or message.room_arn == room)
-                and (user_id is None or message.sender_user_id == user_id)
-            ]
+            messages = self._shared.messaging.messages
+            return [m for m in messages if m.matches(room, None, user_id, None)]
 
     def assert_called(self, operation: str, **params: Any) -> RecordedCall:
         """The last recorded call of ``operation`` that sent every given param (top-level,
