@@ -16,7 +16,6 @@ from ._errors import (
     ResourceNotFoundException,
     ServiceQuotaExceededException,
     ThrottlingException,
-    ValidationException,
 )
 from ._pagination import SortedIndex, page
 from ._tokens import ChatTokenClaims
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
 RESOURCE_TYPE = "ROOM"  # the model's only ResourceType, used for logging configurations too
 MAX_TAGS = 50
 RESERVED_TAG_PREFIX = "aws:"
-MAX_LOGGING_CONFIGURATIONS_PER_ROOM = 3
 
 
 @dataclass
@@ -516,4 +514,4 @@ def _with_token(body: dict[str, Any], token: str | None) -> dict[str, Any]:
     return body
 
 
-__all__ = ["LoggingConfiguration", "RegionState", "Room", "ValidationException"]
+__all__ = ["LoggingConfiguration", "RegionState", "Room"]
