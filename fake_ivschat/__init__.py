@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ._chatlogs import LogDeliveryFailure
 from ._errors import ChatConnectionError, InvalidTokenError
 from ._fake import FakeIvsChat, Quotas, mock_ivschat
 from ._messaging import ChatConnection
@@ -16,6 +17,7 @@ __all__ = [
     "ChatTokenClaims",
     "FakeIvsChat",
     "InvalidTokenError",
+    "LogDeliveryFailure",
     "Quotas",
     "RecordedCall",
     "RecordedEvent",

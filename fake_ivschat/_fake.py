@@ -16,6 +16,7 @@ from botocore.client import BaseClient
 
 from . import _model, _routing, _wire
 from ._backend import RegionState, Room
+from ._chatlogs import ChatLogDelivery, LogDeliveryFailure
 from ._errors import ServiceError
 from ._ids import IdGenerator
 from ._messaging import ChatConnection, Messaging, ReviewHandler
@@ -111,6 +112,7 @@ class FakeIvsChat:
         self._lock = self._shared.lock
         self._calls: list[RecordedCall] = []
         self._injected: dict[str, list[_Injected]] = {}
+        self._chat_logs = ChatLogDelivery(self._shared)
 
     @property
     def quotas(self) -> Quotas:
@@ -171,8 +173,10 @@ class FakeIvsChat:
         return self
 
     def stop(self) -> None:
-        """Stop routing: every client routed to this fake and every patch is restored."""
+        """Stop routing: every client routed to this fake and every patch is restored; then
+        :meth:`flush_logs`."""
         _routing.ROUTER.deactivate(self)
+        self.flush_logs()
 
     @property
     def active(self) -> bool:
@@ -355,6 +359,16 @@ class FakeIvsChat:
         """Chat-log records delivered to that logging configuration's destination."""
         with self._lock:
             return list(self._shared.messaging.log_records.get(logging_configuration_arn, []))
+
+    def flush_logs(self) -> list[LogDeliveryFailure]:
+        """While moto's ``mock_aws`` is active, write every chat-log record not yet written to its
+        destination in moto (S3 object, CloudWatch Logs event, Firehose record), each once.
+
+        Returns what could not be written (also logged as warnings on the ``fake_ivschat``
+        logger; unwritten records are tried again next time); ``[]`` when all went well or moto
+        is not active. Never opens a socket.
+        """
+        return self._chat_logs.flush()
 
     # ---------------------------------------------------------------------- messaging
 
