@@ -104,7 +104,7 @@ class RegionState:
         self.room_index: SortedIndex[Room] = SortedIndex()
         self.logging: dict[str, LoggingConfiguration] = {}
         self.logging_index: SortedIndex[LoggingConfiguration] = SortedIndex()
-        self._rate_windows: dict[str, tuple[int, int]] = {}
+        self._api_rates = _clock.PerSecondLimiter()
 
     # ----------------------------------------------------------------------------- rooms
 
@@ -347,20 +347,13 @@ class RegionState:
         # The rate is enforced before the room is looked up, as a front door does: a call about
         # a missing room still uses up the second's allowance.
         limit = self.shared.quotas.api_rates.get(operation)
-        if limit is not None:
-            second = _clock.now_ns() // _clock.NS_PER_SECOND
-            window, count = self._rate_windows.get(operation, (second, 0))
-            if window != second:
-                count = 0
-            if count >= limit:
-                raise ThrottlingException(
-                    f"{operation} is limited to {limit} calls per second in this account and"
-                    " region.",
-                    resourceId=_resource_id(identifier),
-                    resourceType=RESOURCE_TYPE,
-                    limit=limit,
-                )
-            self._rate_windows[operation] = (second, count + 1)
+        if limit is not None and not self._api_rates.take(operation, limit, _clock.now_ns()):
+            raise ThrottlingException(
+                f"{operation} is limited to {limit} calls per second in this account and region.",
+                resourceId=_resource_id(identifier),
+                resourceType=RESOURCE_TYPE,
+                limit=limit,
+            )
         return self.room(identifier)
 
     # ---------------------------------------------------------------------------- tags

@@ -42,6 +42,27 @@ def rfc3339_nano(ns: int) -> str:
     return f"{_utc_seconds(seconds)}.{fraction}Z" if fraction else f"{_utc_seconds(seconds)}Z"
 
 
+class PerSecondLimiter:
+    """Calls counted per key in fixed one-second windows of the (freezable) clock."""
+
+    def __init__(self) -> None:
+        self._windows: dict[str, tuple[int, int]] = {}
+
+    def take(self, key: str, limit: int, ns: int) -> bool:
+        """Count one call for ``key`` at ``ns``; False (and not counted) once ``limit`` is used."""
+        second = ns // NS_PER_SECOND
+        window, count = self._windows.get(key, (second, 0))
+        if window != second:
+            count = 0
+        if count >= limit:
+            return False
+        self._windows[key] = (second, count + 1)
+        return True
+
+    def forget(self, key: str) -> None:
+        self._windows.pop(key, None)
+
+
 def to_datetime(ns: int) -> datetime:
     """Exact to the microsecond (a float division would round)."""
     seconds, nanos = divmod(ns, NS_PER_SECOND)

@@ -167,7 +167,7 @@ class Messaging:
         self.review_handlers: dict[str, ReviewHandler] = {}
         self._connections: dict[str, list[ChatConnection]] = {}
         self._spent_tokens: set[str] = set()
-        self._send_windows: dict[str, tuple[int, int]] = {}
+        self._send_rates = _clock.PerSecondLimiter()
 
     # -------------------------------------------------------------------- connections
 
@@ -219,7 +219,7 @@ class Messaging:
         for connection in list(self._live(room_arn, _clock.now_ns())):
             self.close(connection, reason, 404)
         self._connections.pop(room_arn, None)
-        self._send_windows.pop(room_arn, None)
+        self._send_rates.forget(room_arn)
 
     def _live(self, room_arn: str, now: int) -> list[ChatConnection]:
         """The room's open connections, after closing those whose session has expired."""
@@ -406,17 +406,12 @@ class Messaging:
         return frame
 
     def _take_send_slot(self, room: Room, now: int) -> None:
-        second = now // _clock.NS_PER_SECOND
-        window, count = self._send_windows.get(room.arn, (second, 0))
-        if window != second:
-            count = 0
-        if count >= room.maximum_message_rate_per_second:
+        if not self._send_rates.take(room.arn, room.maximum_message_rate_per_second, now):
             raise _Refused(
                 429,
                 f"This room accepts at most {room.maximum_message_rate_per_second} messages"
                 " per second.",
             )
-        self._send_windows[room.arn] = (second, count + 1)
 
     # ---------------------------------------------------------------- message review
 
