@@ -183,8 +183,7 @@ class ChatLogDelivery:
         return [LogDeliveryFailure(arn, destination, n, why) for n, why in problems]
 
     def _configuration(self, arn: str) -> dict[str, Any] | None:
-        parts = arn.split(":")
-        state = self._shared.regions.get((parts[4], parts[3])) if len(parts) > 5 else None
+        state = self._shared.region_of(arn)
         config = state.logging.get(arn) if state is not None else None
         return config.destination if config is not None else None
 

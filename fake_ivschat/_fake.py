@@ -70,9 +70,13 @@ class Shared:
             state = self.regions[(account_id, region)] = RegionState(account_id, region, self)
         return state
 
-    def find_room(self, arn: str) -> Room | None:
+    def region_of(self, arn: str) -> RegionState | None:
+        """The state of the account and region an ARN names, if it has any."""
         parts = arn.split(":")
-        state = self.regions.get((parts[4], parts[3])) if len(parts) > 5 else None
+        return self.regions.get((parts[4], parts[3])) if len(parts) > 5 else None
+
+    def find_room(self, arn: str) -> Room | None:
+        state = self.region_of(arn)
         return state.rooms.get(arn) if state is not None else None
 
 
