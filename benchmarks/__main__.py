@@ -25,11 +25,10 @@ from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from fake_ivschat import FakeIvsChat, Quotas, _routing, mock_ivschat
-from fake_ivschat import _fake as fake_module
+from fake_ivschat import FakeIvsChat, Quotas, mock_ivschat
 
 REGION = "us-west-2"
-CREDENTIALS = fake_module.DUMMY_CREDENTIALS
+CREDENTIALS = {"aws_access_key_id": "BENCHMARK", "aws_secret_access_key": "benchmark-secret"}
 
 Op = Callable[[], Any]
 
@@ -147,18 +146,20 @@ def _wire_body(client: Any, call: Op) -> bytes:
 
 
 def _floor(bodies: dict[str, bytes]) -> Any:
-    """A client configured exactly like the fake's (same credentials, signing, retries and
-    emitter), whose transport answers with the fake's own bytes, canned: botocore's cost alone."""
+    """A client made exactly like the fake's (same credentials, signing and retries), whose
+    transport answers with the fake's own bytes, canned: botocore's cost alone."""
     fake = FakeIvsChat()
     client = fake.client(region_name=REGION)
-    fake.detach(client)
+    fake.detach(client)  # back to a plain botocore client; the canned handler answers instead
 
     def canned(request: Any, event_name: str, **_: Any) -> AWSResponse:
         data = bodies[event_name.rpartition(".")[2]]
         headers = {"Content-Type": "application/json", "x-amzn-RequestId": "canned"}
         return AWSResponse(request.url, 200, headers, _Canned(data))
 
-    _routing.bind(client, fake, canned, signed=True)
+    client.meta.events.register_first(
+        f"before-send.{client.meta.service_model.service_name}", canned
+    )
     return client
 
 
@@ -257,7 +258,11 @@ def fanout(connections: int, messages: int) -> float:
 # --------------------------------------------------------------------------------- report
 
 
-def run(rounds: int) -> int:
+Check = tuple[str, float, str, float]  # (name, value, "<=" or ">=", target)
+
+
+def medians(rounds: int) -> dict[str, float]:
+    """Seconds per call of every case, median over ``rounds`` interleaved rounds."""
     table = cases()
     samples: dict[str, list[float]] = {case.name: [] for case in table}
     for round_number in range(rounds):
@@ -273,8 +278,11 @@ def run(rounds: int) -> int:
                 op()
             samples[case.name].append((time.perf_counter() - start) / case.calls)
         _stop_moto()
-    median = {name: statistics.median(values) for name, values in samples.items()}
+    return {name: statistics.median(values) for name, values in samples.items()}
 
+
+def checks(median: dict[str, float]) -> tuple[list[Check], list[tuple[str, float]]]:
+    """The targets with their measured values, and the bounds (no target) beside them."""
     pages = [pagination_pages(10_000, 50) for _ in range(3)]
     per_page = [statistics.median(column) for column in zip(*pages)]
     first, last = sum(per_page[:20]), sum(per_page[-20:])
@@ -283,7 +291,7 @@ def run(rounds: int) -> int:
     def ratio(a: str, b: str) -> float:
         return median[a] / median[b]
 
-    checks = [
+    targets: list[Check] = [
         ("fake/floor get_room", ratio("fake get_room", "floor get_room"), "<=", 1.25),
         ("fake/floor send_event", ratio("fake send_event", "floor send_event"), "<=", 1.25),
         ("fake/moto create", ratio("fake create_room", "moto ivs create_channel"), "<=", 0.7),
@@ -305,7 +313,13 @@ def run(rounds: int) -> int:
         ("floor/moto list (50)", ratio("floor list_rooms (50)", "moto ivs list_channels (50)")),
         ("fake/floor list (50)", ratio("fake list_rooms (50)", "floor list_rooms (50)")),
     ]
+    return targets, bounds
 
+
+def report(
+    rounds: int, median: dict[str, float], targets: list[Check], bounds: list[tuple[str, float]]
+) -> int:
+    """Print the tables; 1 when a target is missed."""
     print(
         f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores;"
         f" {rounds} rounds, medians"
@@ -319,14 +333,20 @@ def run(rounds: int) -> int:
     print("| check | value | target | |")
     print("|---|---:|---:|---|")
     missed = 0
-    for name, value, op, target in checks:
-        ok = value <= target if op == "<=" else value >= target
+    for name, value, relation, target in targets:
+        ok = value <= target if relation == "<=" else value >= target
         missed += not ok
         shown = f"{value:,.0f}" if value >= 1000 else f"{value:.2f}"
-        print(f"| {name} | {shown} | {op} {target:g} | {'ok' if ok else 'MISSED'} |")
+        print(f"| {name} | {shown} | {relation} {target:g} | {'ok' if ok else 'MISSED'} |")
     for name, value in bounds:
         print(f"| {name} | {value:.2f} | (bound) | |")
     return 1 if missed else 0
+
+
+def run(rounds: int) -> int:
+    median = medians(rounds)
+    targets, bounds = checks(median)
+    return report(rounds, median, targets, bounds)
 
 
 def main() -> None:
