@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 import time_machine
@@ -63,7 +63,7 @@ def test_create_with_name_and_tags(client: Any) -> None:
 
 
 def test_get_update_delete_missing_are_not_found(client: Any) -> None:
-    calls = (
+    calls: tuple[tuple[Callable[..., Any], dict[str, Any]], ...] = (
         (client.get_logging_configuration, {}),
         (client.update_logging_configuration, {"name": "x"}),
         (client.delete_logging_configuration, {}),

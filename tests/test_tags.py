@@ -110,12 +110,13 @@ def test_reserved_prefix_is_rejected_everywhere(client: Any, resource: str) -> N
             "message": "Member must not contain keys beginning with 'aws:' (reserved for AWS use)",
         }
     ]
-    for create in (
+    creates: tuple[Callable[[], Any], ...] = (
         lambda: client.create_room(tags={"aws:x": "1"}),
         lambda: client.create_logging_configuration(
             destinationConfiguration={"s3": {"bucketName": "chat-logs"}}, tags={"aws:x": "1"}
         ),
-    ):
+    )
+    for create in creates:
         with pytest.raises(client.exceptions.ValidationException):
             create()
     assert tags_of(client, resource) == {}

@@ -23,7 +23,7 @@ from fake_ivschat import ChatConnectionError, FakeIvsChat, mock_ivschat
 REGION = "us-west-2"
 FROZEN = datetime(2031, 4, 5, 6, 7, 8, 123000, tzinfo=timezone.utc)
 
-Shift = Callable[[float], None]
+Shift = Callable[[float], object]
 
 
 @contextmanager
