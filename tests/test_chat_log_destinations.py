@@ -285,23 +285,6 @@ def test_stop_with_a_missing_destination_warns_instead_of_raising(
     assert len(fake.log_records(config)) == 1
 
 
-@pytest.mark.usefixtures("moto_active")
-def test_records_of_a_deleted_configuration_are_reported_as_undeliverable(
-    fake: FakeIvsChat, client: Any
-) -> None:
-    make_bucket(BUCKET)
-    (config,), room = logged_room(client, DESTINATIONS["s3"])
-    client.send_event(roomIdentifier=room, eventName="app:before-delete")
-    client.update_room(identifier=room, loggingConfigurationIdentifiers=[])
-    client.delete_logging_configuration(identifier=config)
-
-    (failure,) = fake.flush_logs()
-    assert (failure.logging_configuration_arn, failure.records) == (config, 1)
-    assert "no longer exists" in failure.reason
-    assert s3_objects(BUCKET) == {}
-    assert len(fake.log_records(config)) == 1
-
-
 # ------------------------------------------------------------------ accounts and moto
 
 
