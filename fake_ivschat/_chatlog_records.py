@@ -48,15 +48,21 @@ class Logged:
 
     @property
     def line(self) -> str:
-        """The record as one line of JSON (made on first use)."""
+        """The record as one line of JSON that always encodes as UTF-8 (made on first use)."""
         if self._line is None:
             self._line = json_line(self.record)
         return self._line
 
 
 def json_line(record: Mapping[str, Any]) -> str:
-    """``record`` as compact JSON, non-ASCII text kept as is."""
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    """``record`` as compact JSON, non-ASCII text kept as is; a record with text UTF-8 cannot
+    encode (a lone surrogate) gets ``\\uXXXX`` escapes instead: valid JSON, read back equal."""
+    line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    try:
+        line.encode()
+    except UnicodeEncodeError:
+        return json.dumps(record, separators=(",", ":"))
+    return line
 
 
 class Entry(NamedTuple):
