@@ -1,10 +1,9 @@
 """Chat-log delivery to moto: while moto's ``mock_aws`` is active, ``flush_logs()`` writes each
-chat-log record once to its logging configuration's S3 bucket, CloudWatch Logs log group or
-Firehose delivery stream in moto. Nothing here ever opens a socket."""
+chat-log record once to the S3 bucket, CloudWatch Logs log group or Firehose delivery stream its
+logging configuration pointed at when the record was made. Nothing here ever opens a socket."""
 
 from __future__ import annotations
 
-import calendar
 import contextlib
 import functools
 import gzip
@@ -19,7 +18,9 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple, cast
 
 import botocore.session
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
+from ._chatlog_records import LOG_VERSION, Entry
 from ._routing import DUMMY_CREDENTIALS
 
 if TYPE_CHECKING:
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger("fake_ivschat")
 
-LOG_VERSION = "1.0"
 # moto answers a request for the account this header names (moto's own multi-account switch; the
 # MOTO_ACCOUNT_ID environment variable, when set, wins over it).
 MOTO_ACCOUNT_HEADER = "x-moto-account-id"
@@ -46,9 +46,9 @@ _CLIENT_CONFIG = Config(retries={"total_max_attempts": 1})
 class LogDeliveryFailure:
     """Chat-log records of one logging configuration that did not reach its destination in moto.
 
-    ``destination`` is the configuration's ``destinationConfiguration``; ``records`` how many
-    records were not written; ``reason`` what went wrong. Every record stays in
-    ``fake.log_records()``.
+    ``destination`` is the configuration's ``destinationConfiguration`` when those records were
+    made; ``records`` how many were not written; ``reason`` what went wrong, and whether they are
+    tried again by the next flush. Every record stays in ``fake.log_records()``.
     """
 
     logging_configuration_arn: str
@@ -86,7 +86,7 @@ def _stubber_object() -> Any:
 
 
 class _Item(NamedTuple):
-    position: int  # in the configuration's records
+    position: int  # in the configuration's entries
     record: Mapping[str, Any]
     room_arn: str
     ms: int  # event_timestamp in milliseconds since the epoch
@@ -95,7 +95,8 @@ class _Item(NamedTuple):
 
 @dataclass
 class _Progress:
-    """Which records of one configuration are written: the first ``flushed``, and ``ahead``."""
+    """Which records of one configuration are settled (written, or given up): the first
+    ``flushed``, and ``ahead``."""
 
     flushed: int = 0
     ahead: set[int] = field(default_factory=set)
@@ -110,22 +111,60 @@ class _Progress:
             self.flushed += 1
 
 
-class _Target(NamedTuple):
-    config_arn: str
-    account_id: str
-    region: str
-    destination: Mapping[str, Any]
+class _Attempt:
+    """One flush's writing to one destination of one configuration, request by request: a
+    request that fails costs only its own records, never the others'."""
+
+    def __init__(self, config_arn: str, destination: Mapping[str, Any], progress: _Progress):
+        self.config_arn = config_arn
+        self.destination = destination
+        _, _, _, self.region, self.account_id, _ = config_arn.split(":", 5)
+        self._progress = progress
+        self.handled: set[int] = set()  # written, given up, or kept for the next flush
+        self.unwritten: dict[str, int] = {}  # records not written, by why
 
     def client(self, service: str) -> Any:
         return _moto_client(service, self.region, self.account_id)
 
+    def send(self, items: list[_Item], request: Callable[..., Any], **params: Any) -> Any:
+        """``request(**params)``'s answer; None if it failed (noted for ``items``)."""
+        try:
+            return request(**params)
+        except (ClientError, MotoDidNotAnswer) as exc:  # the destination may exist next time
+            self.handled.update(item.position for item in items)
+            self.fail(len(items), f"{exc} (kept for the next flush_logs())")
+        except Exception as exc:  # whatever moto raised on these records, it would raise again
+            self.give_up(items, f"writing them raised {exc!r} (not retried)")
+        return None
 
-Problems = list[tuple[int, str]]  # (records not written, why): what a writer survived
-Writer = Callable[[_Target, list[_Item], Callable[[Iterable[int]], None]], Problems]
+    def written(self, items: Iterable[_Item]) -> None:
+        done = [item.position for item in items]
+        self.handled.update(done)
+        self._progress.mark(done)
+
+    def give_up(self, items: Iterable[_Item], reason: str) -> None:
+        """Report ``items`` as not written, and never try them again."""
+        items = list(items)
+        if items:
+            self.written(items)
+            self.fail(len(items), reason)
+
+    def fail(self, records: int, reason: str) -> None:
+        self.unwritten[reason] = self.unwritten.get(reason, 0) + records
+
+    def failures(self) -> list[LogDeliveryFailure]:
+        return [
+            LogDeliveryFailure(self.config_arn, self.destination, records, reason)
+            for reason, records in self.unwritten.items()
+        ]
+
+
+Writer = Callable[[_Attempt, list[_Item]], None]
 
 
 class ChatLogDelivery:
-    """Writes one fake's chat-log records to moto, each record once per configuration."""
+    """Writes one fake's chat-log records to moto, each record once per configuration, to the
+    destination the configuration had when the record was sent."""
 
     def __init__(self, shared: Shared) -> None:
         self._shared = shared
@@ -137,91 +176,66 @@ class ChatLogDelivery:
             return []
         failures: list[LogDeliveryFailure] = []
         with self._shared.lock:
-            logs = self._shared.messaging.log_records
-            work = {}
-            for arn, records in logs.items():
-                pending = self._progress.setdefault(arn, _Progress()).pending(len(records))
-                if pending:
-                    work[arn] = pending
-            if work:
-                rooms = self._rooms_of_frames()
-                for arn, pending in work.items():
-                    records = logs[arn]
-                    items = [_item(i, records[i], rooms) for i in pending]
-                    failures.extend(self._deliver(arn, items, self._progress[arn]))
+            for arn, entries in self._shared.messaging.log_records.entries.items():
+                progress = self._progress.setdefault(arn, _Progress())
+                pending = progress.pending(len(entries))
+                for destination, items in _by_destination(entries, pending):
+                    failures.extend(self._deliver(arn, destination, items, progress))
         for failure in failures:
             _log.warning("%s", failure)
         return failures
 
+    @staticmethod
     def _deliver(
-        self, arn: str, items: list[_Item], progress: _Progress
+        arn: str, destination: Mapping[str, Any], items: list[_Item], progress: _Progress
     ) -> list[LogDeliveryFailure]:
-        written: set[int] = set()
-
-        def mark(indices: Iterable[int]) -> None:
-            done = list(indices)
-            written.update(done)
-            progress.mark(done)
-
-        config = self._configuration(arn)
-        if config is None:
-            reason = "the logging configuration no longer exists, so its destination is unknown"
-            return [LogDeliveryFailure(arn, {}, len(items), reason)]
-        destination = {kind: dict(value) for kind, value in config.items()}
-        _, _, _, region, account_id, _ = arn.split(":", 5)
-        target = _Target(arn, account_id, region, destination)
+        attempt = _Attempt(arn, destination, progress)
+        writer = _WRITERS.get(next(iter(destination), ""))
+        if writer is None:
+            attempt.give_up(
+                items, f"the fake cannot write to {_describe(destination)} (not retried)"
+            )
+            return attempt.failures()
         try:
-            (kind,) = destination
-            writer = _WRITERS.get(kind)
-            if writer is None:
-                raise LookupError(f"the fake cannot deliver to {kind} destinations")
-            problems = writer(target, items, mark)
-        except Exception as exc:  # whatever moto raised: report it, never break stop()
-            unwritten = len(items) - len(written)
-            reason = f"{exc} (kept for the next flush_logs())"
-            return [LogDeliveryFailure(arn, destination, unwritten, reason)]
-        return [LogDeliveryFailure(arn, destination, n, why) for n, why in problems]
-
-    def _configuration(self, arn: str) -> dict[str, Any] | None:
-        state = self._shared.region_of(arn)
-        config = state.logging.get(arn) if state is not None else None
-        return config.destination if config is not None else None
-
-    def _rooms_of_frames(self) -> dict[str, str]:
-        """The room of every delivered frame, by frame Id (a record's payload names no room)."""
-        messaging = self._shared.messaging
-        rooms = {event.id: event.room_arn for event in messaging.events}
-        rooms.update((message.id, message.room_arn) for message in messaging.messages)
-        return rooms
+            writer(attempt, items)
+        except Exception as exc:  # a bug of ours must not break stop(): report, do not retry
+            unsettled = [item for item in items if item.position not in attempt.handled]
+            attempt.give_up(unsettled, f"{exc!r} (not retried)")
+        return attempt.failures()
 
 
-def _item(index: int, record: Mapping[str, Any], rooms: Mapping[str, str]) -> _Item:
-    stamp = datetime.strptime(record["event_timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ")
-    ms = calendar.timegm(stamp.timetuple()) * 1000 + stamp.microsecond // 1000
-    line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-    return _Item(index, record, rooms[record["payload"]["Id"]], ms, line)
+def _by_destination(
+    entries: list[Entry], pending: list[int]
+) -> Iterable[tuple[Mapping[str, Any], list[_Item]]]:
+    """The pending records, grouped by the destination each was captured with."""
+    groups: dict[str, tuple[Mapping[str, Any], list[_Item]]] = {}
+    keys: dict[int, str] = {}  # records share their captured destination object
+    for index in pending:
+        logged, destination = entries[index]
+        key = keys.get(id(destination))
+        if key is None:
+            key = keys[id(destination)] = json.dumps(destination, sort_keys=True)
+        item = _Item(index, logged.record, logged.room_arn, logged.ms, logged.line)
+        groups.setdefault(key, (destination, []))[1].append(item)
+    return groups.values()
 
 
 # ---------------------------------------------------------------------------- writers
 
 
-def _write_s3(
-    target: _Target, items: list[_Item], mark: Callable[[Iterable[int]], None]
-) -> Problems:
+def _write_s3(attempt: _Attempt, items: list[_Item]) -> None:
     """One gzip-compressed NDJSON object per room and hour, as the service lays them out."""
-    client = target.client("s3")
+    client = attempt.client("s3")
     groups: dict[tuple[str, int], list[_Item]] = {}
     for item in items:
         groups.setdefault((item.room_arn, item.ms // HOUR_MS), []).append(item)
     for (room_arn, _), group in groups.items():
         body = "".join(item.line + "\n" for item in group).encode()
-        client.put_object(
-            Bucket=target.destination["s3"]["bucketName"],
-            Key=s3_key(target.config_arn, room_arn, group[0].ms, group[0].record["payload"]["Id"]),
-            Body=gzip.compress(body, mtime=0),
-        )
-        mark(item.position for item in group)
-    return []
+        key = s3_key(attempt.config_arn, room_arn, group[0].ms, group[0].record["payload"]["Id"])
+        bucket = attempt.destination["s3"]["bucketName"]
+        body = gzip.compress(body, mtime=0)
+        if attempt.send(group, client.put_object, Bucket=bucket, Key=key, Body=body) is not None:
+            attempt.written(group)
 
 
 def s3_key(config_arn: str, room_arn: str, ms: int, first_id: str) -> str:
@@ -242,20 +256,23 @@ def log_stream_name(room_arn: str) -> str:
     return f"aws/IVSChatLogs/{LOG_VERSION}/room_{room_arn.rpartition('/')[2]}"
 
 
-def _write_cloudwatch(
-    target: _Target, items: list[_Item], mark: Callable[[Iterable[int]], None]
-) -> Problems:
+def _write_cloudwatch(attempt: _Attempt, items: list[_Item]) -> None:
     """One log event per record, in time order, in each room's log stream (created if missing)."""
-    client = target.client("logs")
-    group_name = target.destination["cloudWatchLogs"]["logGroupName"]
-    problems: Problems = []
+    client = attempt.client("logs")
+    group = attempt.destination["cloudWatchLogs"]["logGroupName"]
     streams: dict[str, list[_Item]] = {}
     for item in items:
         streams.setdefault(log_stream_name(item.room_arn), []).append(item)
-    for stream, events in streams.items():
+
+    def create_stream(**params: str) -> bool:
         with contextlib.suppress(client.exceptions.ResourceAlreadyExistsException):
-            client.create_log_stream(logGroupName=group_name, logStreamName=stream)
-        ordered = sorted(events, key=lambda item: item.ms)
+            client.create_log_stream(**params)
+        return True
+
+    for stream, records in streams.items():
+        if attempt.send(records, create_stream, logGroupName=group, logStreamName=stream) is None:
+            continue
+        ordered = sorted(records, key=lambda item: item.ms)
         for batch in _batches(
             ordered,
             LOGS_MAX_EVENTS,
@@ -263,24 +280,28 @@ def _write_cloudwatch(
             lambda item: len(item.line.encode()) + LOGS_EVENT_OVERHEAD,
             LOGS_MAX_SPAN_MS,
         ):
-            response = client.put_log_events(
-                logGroupName=group_name,
+            events = [{"timestamp": item.ms, "message": item.line} for item in batch]
+            answer = attempt.send(
+                batch,
+                client.put_log_events,
+                logGroupName=group,
                 logStreamName=stream,
-                logEvents=[{"timestamp": item.ms, "message": item.line} for item in batch],
+                logEvents=events,
             )
-            mark(item.position for item in batch)
-            rejected = _rejected(response.get("rejectedLogEventsInfo") or {}, len(batch))
-            if rejected:
-                problems.append(
-                    (
-                        rejected,
-                        f"CloudWatch Logs rejected {rejected} event(s) of log stream {stream}"
-                        f" ({response['rejectedLogEventsInfo']}): it takes events from 14 days"
-                        " before to 2 hours after its clock, so flush while the clock that"
-                        " stamped them is in force (not retried)",
-                    )
-                )
-    return problems
+            if answer is not None:
+                attempt.written(batch)
+                _note_rejected(attempt, stream, answer.get("rejectedLogEventsInfo"), len(batch))
+
+
+def _note_rejected(attempt: _Attempt, stream: str, info: Any, size: int) -> None:
+    rejected = _rejected(info or {}, size)
+    if rejected:
+        attempt.fail(
+            rejected,
+            f"CloudWatch Logs rejected {rejected} event(s) of log stream {stream} ({info}): it"
+            " takes events from 14 days before to 2 hours after its clock, so flush while the"
+            " clock that stamped them is in force (not retried)",
+        )
 
 
 def _rejected(info: Mapping[str, int], size: int) -> int:
@@ -293,33 +314,30 @@ def _rejected(info: Mapping[str, int], size: int) -> int:
     return len(indices)
 
 
-def _write_firehose(
-    target: _Target, items: list[_Item], mark: Callable[[Iterable[int]], None]
-) -> Problems:
+def _write_firehose(attempt: _Attempt, items: list[_Item]) -> None:
     """One Firehose record per chat-log record (its JSON and a newline), in delivery order."""
-    client = target.client("firehose")
-    stream = target.destination["firehose"]["deliveryStreamName"]
-    problems: Problems = []
+    client = attempt.client("firehose")
+    stream = attempt.destination["firehose"]["deliveryStreamName"]
     datas = {item.position: (item.line + "\n").encode() for item in items}
     for batch in _batches(
         items, FIREHOSE_MAX_RECORDS, FIREHOSE_MAX_BYTES, lambda item: len(datas[item.position])
     ):
-        response = client.put_record_batch(
-            DeliveryStreamName=stream, Records=[{"Data": datas[item.position]} for item in batch]
+        records = [{"Data": datas[item.position]} for item in batch]
+        response = attempt.send(
+            batch, client.put_record_batch, DeliveryStreamName=stream, Records=records
         )
+        if response is None:
+            continue
         answers = response.get("RequestResponses") or [{}] * len(batch)
+        attempt.written(item for item, answer in zip(batch, answers) if not answer.get("ErrorCode"))
         failed = [answer for answer in answers if answer.get("ErrorCode")]
-        mark(item.position for item, answer in zip(batch, answers) if not answer.get("ErrorCode"))
         if failed:
             first = failed[0]
-            problems.append(
-                (
-                    len(failed),
-                    f"Firehose refused {len(failed)} record(s): {first['ErrorCode']}:"
-                    f" {first.get('ErrorMessage', '')} (kept for the next flush_logs())",
-                )
+            attempt.fail(
+                len(failed),
+                f"Firehose refused {len(failed)} record(s): {first['ErrorCode']}:"
+                f" {first.get('ErrorMessage', '')} (kept for the next flush_logs())",
             )
-    return problems
 
 
 _WRITERS: dict[str, Writer] = {

@@ -360,17 +360,20 @@ class FakeIvsChat:
         )
 
     def log_records(self, logging_configuration_arn: str) -> list[dict[str, Any]]:
-        """Chat-log records delivered to that logging configuration's destination."""
+        """Chat-log records delivered to that logging configuration's destination (read-only;
+        one record per delivered frame, shared by every configuration it was logged to)."""
         with self._lock:
-            return list(self._shared.messaging.log_records.get(logging_configuration_arn, []))
+            return self._shared.messaging.log_records.records(logging_configuration_arn)
 
     def flush_logs(self) -> list[LogDeliveryFailure]:
-        """While moto's ``mock_aws`` is active, write every chat-log record not yet written to its
-        destination in moto (S3 object, CloudWatch Logs event, Firehose record), each once.
+        """While moto's ``mock_aws`` is active, write every chat-log record not yet written to the
+        destination its configuration had when the record was made, in moto (S3 object,
+        CloudWatch Logs event, Firehose record), each once.
 
         Returns what could not be written (also logged as warnings on the ``fake_ivschat``
-        logger; unwritten records are tried again next time); ``[]`` when all went well or moto
-        is not active. Never opens a socket.
+        logger; records a destination refused are tried again next time, records moto cannot
+        write at all are not); ``[]`` when all went well or moto is not active. Never opens a
+        socket.
         """
         return self._chat_logs.flush()
 

@@ -14,6 +14,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from . import _clock
+from ._chatlog_records import ChatLog
 from ._errors import ChatConnectionError, InvalidTokenError
 from ._records import RecordedEvent, RecordedMessage, freeze
 from ._tokens import ChatTokenClaims
@@ -34,7 +35,6 @@ MAX_REQUEST_ID_CHARS = 256
 MAX_ID_CHARS = 128
 MAX_USER_ID_CHARS = 128
 CLIENT_IP = "127.0.0.1"  # what a review handler sees as Sender.Ip
-CHAT_LOG_VERSION = "1.0"
 
 # Why a connection closed (``close_reason``), and the code of the ChatConnectionError raised when
 # it is used afterwards: 401 for an expired session, 404 for a deleted room, 0 otherwise.
@@ -163,7 +163,7 @@ class Messaging:
         self.lock = shared.lock
         self.events: list[RecordedEvent] = []
         self.messages: list[RecordedMessage] = []
-        self.log_records: dict[str, list[dict[str, Any]]] = {}
+        self.log_records = ChatLog(shared)
         self.review_handlers: dict[str, ReviewHandler] = {}
         self._connections: dict[str, list[ChatConnection]] = {}
         self._spent_tokens: set[str] = set()
@@ -392,17 +392,7 @@ class Messaging:
         each attached chat log; it is also the requester's answer."""
         for connection in self._live(room.arn, now):
             connection.received.append(frame)
-        if room.logging_configuration_identifiers:
-            record = freeze(
-                {
-                    "event_timestamp": _clock.iso_ms(_clock.to_ms(now)),
-                    "type": frame["Type"],
-                    "payload": frame,
-                    "version": CHAT_LOG_VERSION,
-                }
-            )
-            for arn in room.logging_configuration_identifiers:
-                self.log_records.setdefault(arn, []).append(record)
+        self.log_records.add(room, frame, now)
         return frame
 
     def _take_send_slot(self, room: Room, now: int) -> None:

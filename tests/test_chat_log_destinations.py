@@ -3,54 +3,48 @@ records, written once each by ``fake.flush_logs()`` (and by stopping the fake)."
 
 from __future__ import annotations
 
-import functools
-import gzip
 import json
 import logging
 import re
 import sys
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 import boto3
 import botocore.httpsession
 import pytest
 from freezegun import freeze_time
 from moto import mock_aws
+from moto_logs import (
+    ACCOUNT,
+    BUCKET,
+    CREATE,
+    DESTINATIONS,
+    GROUP,
+    REGION,
+    aws,
+    by_id,
+    create_stream,
+    delivered,
+    join,
+    log_events,
+    logged_room,
+    make_bucket,
+    room_id,
+    s3_objects,
+    session,
+    sink_batches,
+    stream_of,
+)
 
-from fake_ivschat import ChatConnection, FakeIvsChat, mock_ivschat
-
-REGION = "us-west-2"
-ACCOUNT = "123456789012"
-BUCKET = "chat-archive"
-GROUP = "/ivs/chat"
-STREAM = "chat-stream"
-SINK = "chat-stream-sink"  # the bucket the Firehose stream delivers to
-DESTINATIONS: dict[str, dict[str, Any]] = {
-    "s3": {"s3": {"bucketName": BUCKET}},
-    "cloudWatchLogs": {"cloudWatchLogs": {"logGroupName": GROUP}},
-    "firehose": {"firehose": {"deliveryStreamName": STREAM}},
-}
+from fake_ivschat import FakeIvsChat, mock_ivschat
 
 
 @pytest.fixture
 def moto_active() -> Iterator[None]:
     with mock_aws():
         yield
-
-
-@functools.cache
-def aws(service: str) -> Any:
-    """A client of moto's default account (one session for the module: models load once)."""
-    return _session().client(service)
-
-
-@functools.cache
-def _session() -> boto3.Session:
-    return boto3.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-    )
 
 
 @pytest.fixture
@@ -64,99 +58,6 @@ def sockets(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(botocore.httpsession.URLLib3Session, "send", send)
     return sent
-
-
-# ------------------------------------------------------------------ moto side helpers
-
-
-def make_bucket(name: str) -> None:
-    aws("s3").create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
-
-
-def s3_objects(bucket: str) -> dict[str, list[dict[str, Any]]]:
-    """Each object's key and its gzip-compressed newline-delimited JSON records."""
-    s3 = aws("s3")
-    objects = {}
-    for entry in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
-        data = gzip.decompress(s3.get_object(Bucket=bucket, Key=entry["Key"])["Body"].read())
-        text = data.decode()
-        assert text.endswith("\n")
-        objects[entry["Key"]] = [json.loads(line) for line in text.splitlines()]
-    return objects
-
-
-def sink_batches() -> list[list[dict[str, Any]]]:
-    """What the Firehose stream delivered: one S3 object per PutRecordBatch, records by line."""
-    s3 = aws("s3")
-    batches = []
-    for entry in s3.list_objects_v2(Bucket=SINK).get("Contents", []):
-        text = s3.get_object(Bucket=SINK, Key=entry["Key"])["Body"].read().decode()
-        batches.append([json.loads(line) for line in text.splitlines()])
-    return sorted(batches, key=len, reverse=True)
-
-
-def log_events(stream: str, logs: Any = None) -> list[dict[str, Any]]:
-    logs = logs or aws("logs")
-    return list(
-        logs.get_log_events(logGroupName=GROUP, logStreamName=stream, startFromHead=True)["events"]
-    )
-
-
-def create_stream() -> None:
-    make_bucket(SINK)
-    aws("firehose").create_delivery_stream(
-        DeliveryStreamName=STREAM,
-        ExtendedS3DestinationConfiguration={
-            "RoleARN": f"arn:aws:iam::{ACCOUNT}:role/firehose",
-            "BucketARN": f"arn:aws:s3:::{SINK}",
-        },
-    )
-
-
-CREATE: dict[str, Callable[[], None]] = {
-    "s3": lambda: make_bucket(BUCKET),
-    "cloudWatchLogs": lambda: aws("logs").create_log_group(logGroupName=GROUP),
-    "firehose": create_stream,
-}
-
-
-def delivered(kind: str, room_arn: str) -> list[dict[str, Any]]:
-    """Every record found at the ``kind`` destination, in the order written."""
-    if kind == "s3":
-        return [record for records in s3_objects(BUCKET).values() for record in records]
-    if kind == "cloudWatchLogs":
-        return [json.loads(event["message"]) for event in log_events(stream_of(room_arn))]
-    return [record for batch in sink_batches() for record in batch]
-
-
-# ----------------------------------------------------------------- ivschat side helpers
-
-
-def room_id(arn: str) -> str:
-    return arn.rpartition("/")[2]
-
-
-def stream_of(room_arn: str) -> str:
-    return f"aws/IVSChatLogs/1.0/room_{room_id(room_arn)}"
-
-
-def logged_room(client: Any, *destinations: dict[str, Any], **room: Any) -> tuple[list[str], str]:
-    configs = [
-        client.create_logging_configuration(destinationConfiguration=d)["arn"] for d in destinations
-    ]
-    arn = client.create_room(loggingConfigurationIdentifiers=configs, **room)["arn"]
-    return configs, arn
-
-
-def join(fake: FakeIvsChat, client: Any, room_arn: str, user: str) -> ChatConnection:
-    token = client.create_chat_token(
-        roomIdentifier=room_arn, userId=user, capabilities=["SEND_MESSAGE"]
-    )["token"]
-    return fake.connect(token)
-
-
-def by_id(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(records, key=lambda record: record["payload"]["Id"])
 
 
 def epoch_ms(timestamp: str) -> int:
@@ -384,23 +285,6 @@ def test_stop_with_a_missing_destination_warns_instead_of_raising(
     assert len(fake.log_records(config)) == 1
 
 
-@pytest.mark.usefixtures("moto_active")
-def test_records_of_a_deleted_configuration_are_reported_as_undeliverable(
-    fake: FakeIvsChat, client: Any
-) -> None:
-    make_bucket(BUCKET)
-    (config,), room = logged_room(client, DESTINATIONS["s3"])
-    client.send_event(roomIdentifier=room, eventName="app:before-delete")
-    client.update_room(identifier=room, loggingConfigurationIdentifiers=[])
-    client.delete_logging_configuration(identifier=config)
-
-    (failure,) = fake.flush_logs()
-    assert (failure.logging_configuration_arn, failure.records) == (config, 1)
-    assert "no longer exists" in failure.reason
-    assert s3_objects(BUCKET) == {}
-    assert len(fake.log_records(config)) == 1
-
-
 # ------------------------------------------------------------------ accounts and moto
 
 
@@ -409,7 +293,7 @@ def test_records_go_to_the_configurations_account_in_moto() -> None:
     with mock_aws():
         role = f"arn:aws:iam::{other}:role/chat"
         creds = aws("sts").assume_role(RoleArn=role, RoleSessionName="chat-logs")["Credentials"]
-        theirs = _session().client(
+        theirs = session().client(
             "logs",
             aws_access_key_id=creds["AccessKeyId"],
             aws_secret_access_key=creds["SecretAccessKey"],

@@ -68,6 +68,8 @@ def test_each_attached_configuration_gets_its_own_records(fake: FakeIvsChat, cli
     join(fake, client, plain, "bob").send_message("not logged")
     assert [r["payload"]["Content"] for r in fake.log_records(first)] == ["logged"]
     assert fake.log_records(second) == fake.log_records(first)
+    # One record per delivered frame, shared by every configuration (fan-out costs no copies).
+    assert fake.log_records(second)[0] is fake.log_records(first)[0]
     assert fake.log_records(unused) == []
     with pytest.raises(TypeError, match="read-only"):
         fake.log_records(first)[0]["payload"]["Content"] = "changed"
