@@ -23,7 +23,8 @@ MAX_USER_ID_CHARS = 128
 MAX_DEPTH = 32
 
 _short = reprlib.Repr()
-_short.maxstring = _short.maxother = 60
+_short.maxstring = 80
+_short.maxother = 300  # an exception's repr: its message is the useful part
 
 
 class Refused(Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 from typing import Any, Callable
@@ -305,3 +306,31 @@ def test_a_rejected_message_is_not_reviewed(
     alice = join(fake, client, make_room(client, maximumMessageLength=3), "alice")
     assert alice.send_message("too long")["ErrorCode"] == 400
     assert seen == []
+
+
+def test_pytest_fail_in_a_handler_fails_the_test_that_sent_the_message(
+    fake: FakeIvsChat, client: Any
+) -> None:
+    def strict(request: dict[str, Any]) -> dict[str, Any]:
+        pytest.fail(f"unexpected review of {request['Content']!r}")
+
+    fake.register_review_handler(LAMBDA, strict)
+    alice = join(fake, client, make_room(client), "alice")
+    with pytest.raises(pytest.fail.Exception, match="unexpected review of 'hi'"):
+        alice.send_message("hi")
+    assert fake.messages() == []
+
+
+REVIEWER: contextvars.ContextVar[str] = contextvars.ContextVar("reviewer", default="none")
+
+
+def test_the_handler_sees_the_senders_context_variables(fake: FakeIvsChat, client: Any) -> None:
+    fake.register_review_handler(
+        LAMBDA, lambda r: {"ReviewResult": "ALLOW", "Content": REVIEWER.get()}
+    )
+    alice = join(fake, client, make_room(client), "alice")
+    token = REVIEWER.set("set by the test")
+    try:
+        assert alice.send_message("hi")["Content"] == "set by the test"
+    finally:
+        REVIEWER.reset(token)
