@@ -7,16 +7,26 @@ with logging configurations, as a chat-log record.
 
 from __future__ import annotations
 
-import copy
-import json
-import logging
-import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from . import _clock
+from ._chat_requests import (
+    MAX_ID_CHARS,
+    MAX_REASON_CHARS,
+    MAX_USER_ID_CHARS,
+    Refused,
+    attributes,
+    read_request,
+    safe_repr,
+    text,
+)
 from ._chatlog_records import ChatLog
 from ._errors import ChatConnectionError, InvalidTokenError
 from ._records import RecordedEvent, RecordedMessage, freeze
+from ._review import Review, Verdict
+from ._review import ReviewHandler as ReviewHandler  # FakeIvsChat.register_review_handler's
 from ._tokens import ChatTokenClaims
 
 if TYPE_CHECKING:
@@ -24,16 +34,7 @@ if TYPE_CHECKING:
     from ._fake import Shared
 
 Frame = dict[str, Any]
-ReviewHandler = Callable[[dict[str, Any]], dict[str, Any]]
 
-_log = logging.getLogger("fake_ivschat")
-
-# Limits of the messaging side that the service documents only as "fields too large" (413).
-MAX_ATTRIBUTES_BYTES = 1024
-MAX_REASON_CHARS = 256
-MAX_REQUEST_ID_CHARS = 256
-MAX_ID_CHARS = 128
-MAX_USER_ID_CHARS = 128
 CLIENT_IP = "127.0.0.1"  # what a review handler sees as Sender.Ip
 
 # Why a connection closed (``close_reason``), and the code of the ChatConnectionError raised when
@@ -42,26 +43,6 @@ CLOSED_BY_CLIENT = "closed by client"
 SESSION_EXPIRED = "session expired"
 ROOM_DELETED = "DeleteRoom"
 DISCONNECTED = "DisconnectUser"
-
-
-def _wall_clock() -> Callable[[], int]:
-    # Held in a closure: freezegun swaps module attributes that are time functions, and a frozen
-    # test clock must not make a slow review handler look fast.
-    real = time.perf_counter_ns
-    return lambda: real()
-
-
-_wall_ns = _wall_clock()
-
-
-class _Refused(Exception):
-    """A publish request answered with an ERROR frame (``frame_id``: the operation's own id)."""
-
-    def __init__(self, code: int, message: str, frame_id: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.frame_id = frame_id
 
 
 class ChatConnection:
@@ -109,14 +90,15 @@ class ChatConnection:
             f" {len(self.received)} frame(s) received>"
         )
 
-    def send(self, payload: dict[str, Any] | str) -> Frame:
-        """Publish a raw request: a dict, or the JSON text the WebSocket API takes.
+    def send(self, payload: Mapping[str, Any] | str | bytes | bytearray | memoryview) -> Frame:
+        """Publish a raw request: a dict, or the JSON text the WebSocket API takes (str, or
+        UTF-8 bytes, bytearray or memoryview).
 
-        A bad request is answered with an ERROR frame, never an exception; only publishing on a
-        closed connection raises ``ChatConnectionError``.
+        Whatever the request holds, it is answered with a frame, never an exception: an invalid
+        one with an ERROR frame. Publishing on a closed connection raises ``ChatConnectionError``;
+        a payload of any other Python type raises ``TypeError``.
         """
-        with self._hub.lock:
-            return self._hub.publish(self, payload)
+        return self._hub.publish(self, payload)
 
     def send_message(
         self,
@@ -230,7 +212,24 @@ class Messaging:
 
     # --------------------------------------------------------------------- publishing
 
-    def publish(self, connection: ChatConnection, payload: dict[str, Any] | str) -> Frame:
+    def publish(self, connection: ChatConnection, payload: object) -> Frame:
+        """Answer one request of ``connection``: read it, then act on it under the fake's lock.
+        A message to review is reviewed between two holds of the lock, never under it."""
+        try:
+            read: tuple[dict[str, Any], str] | Refused = read_request(payload)
+        except Refused as refusal:
+            read = refusal
+        with self.lock:
+            answer = self._act(connection, read)
+        if isinstance(answer, _Pending):  # only messages in rooms with a review handler
+            verdict = answer.review.run()
+            with self.lock:
+                return self._deliver_reviewed(answer, verdict)
+        return answer
+
+    def _act(
+        self, connection: ChatConnection, read: tuple[dict[str, Any], str] | Refused
+    ) -> Frame | _Pending:
         now = _clock.now_ns()
         self.expire(connection, now)
         if connection._close_reason is not None:
@@ -240,20 +239,20 @@ class Messaging:
                 f" {connection.room_arn}: it is closed ({connection._close_reason})."
                 " Connect again with a new chat token.",
             )
-        request_id = ""
+        if isinstance(read, Refused):
+            return self._refuse(connection, read, read.request_id)
+        request, request_id = read
         try:
-            request = _parse(payload)
-            request_id = _text(request, "RequestId", required=False, limit=MAX_REQUEST_ID_CHARS)
             action = request.get("Action")
             handler = self._ACTIONS.get(action) if isinstance(action, str) else None
             if handler is None:
-                raise _Refused(
+                raise Refused(
                     400,
-                    f"Unknown or missing Action {action!r};"
+                    f"Unknown or missing Action {safe_repr(action)};"
                     f" expected one of {', '.join(sorted(self._ACTIONS))}.",
                 )
             if action not in connection.claims.capabilities:  # each action is its capability
-                raise _Refused(
+                raise Refused(
                     403,
                     f"The connection's capabilities do not permit this action ({action} needs"
                     f" capability {action}).",
@@ -261,42 +260,61 @@ class Messaging:
             room = self._shared.find_room(connection.room_arn)
             if room is None:  # defensive: DeleteRoom closes every connection of the room first
                 self.close(connection, ROOM_DELETED, 404)
-                raise _Refused(404, f"Room not found: {connection.room_arn}")
+                raise Refused(404, f"Room not found: {connection.room_arn}")
             return handler(self, connection, room, request, request_id, now)
-        except _Refused as refusal:
-            frame = {
+        except Refused as refusal:
+            return self._refuse(connection, refusal, request_id)
+
+    def _refuse(self, connection: ChatConnection, refusal: Refused, request_id: str) -> Frame:
+        """The ERROR frame answering a request; a connection closed meanwhile receives none."""
+        frame = freeze(
+            {
                 "Type": "ERROR",
                 "Id": refusal.frame_id or self._shared.ids.resource_id(),
                 "RequestId": request_id,
                 "ErrorCode": refusal.code,
                 "ErrorMessage": refusal.message,
             }
-            frozen = freeze(frame)
-            connection.received.append(frozen)
-            return frozen
+        )
+        if connection._close_reason is None:
+            connection.received.append(frame)
+        return frame
 
     def _send_message(
         self, sender: ChatConnection, room: Room, request: dict[str, Any], request_id: str, now: int
-    ) -> Frame:
-        content = _text(request, "Content", required=True)
+    ) -> Frame | _Pending:
+        content = text(request, "Content", required=True)
         if len(content) > room.maximum_message_length:
-            raise _Refused(
+            raise Refused(
                 400,
                 f"Message content must be at most {room.maximum_message_length} characters"
                 f" (got {len(content)}).",
             )
-        attributes = _attributes(request.get("Attributes"), "Attributes")
+        values = attributes(request.get("Attributes"), "Attributes")
         self._take_send_slot(room, now)
         message_id = self._shared.ids.resource_id()
-        if room.message_review_handler and room.message_review_handler.get("uri"):
-            content, attributes = self._review(sender, room, message_id, content, attributes)
+        review = self._review(sender, room, message_id, content, values)
+        if review is not None:
+            return _Pending(sender, room, message_id, request_id, now, review)
+        return self._message(sender, room, content, values, message_id, request_id, now)
+
+    def _message(
+        self,
+        sender: ChatConnection,
+        room: Room,
+        content: str,
+        values: dict[str, str],
+        message_id: str,
+        request_id: str,
+        now: int,
+    ) -> Frame:
         frame = freeze(
             {
                 "Type": "MESSAGE",
                 "Id": message_id,
                 "RequestId": request_id,
                 "Content": content,
-                "Attributes": attributes,
+                "Attributes": values,
                 "Sender": {"UserId": sender.user_id, "Attributes": sender.claims.attributes},
                 "SendTime": _clock.rfc3339_nano(now),
             }
@@ -318,20 +336,20 @@ class Messaging:
     def _delete_message(
         self, sender: ChatConnection, room: Room, request: dict[str, Any], request_id: str, now: int
     ) -> Frame:
-        message_id = _text(request, "Id", required=True, limit=MAX_ID_CHARS)
-        reason = _text(request, "Reason", required=False, limit=MAX_REASON_CHARS)
+        message_id = text(request, "Id", required=True, limit=MAX_ID_CHARS)
+        reason = text(request, "Reason", required=False, limit=MAX_REASON_CHARS)
         return self._event(room, *_delete_event(message_id, reason), request_id, now)
 
     def _disconnect_user(
         self, sender: ChatConnection, room: Room, request: dict[str, Any], request_id: str, now: int
     ) -> Frame:
-        user_id = _text(request, "UserId", required=True, limit=MAX_USER_ID_CHARS)
-        reason = _text(request, "Reason", required=False, limit=MAX_REASON_CHARS)
+        user_id = text(request, "UserId", required=True, limit=MAX_USER_ID_CHARS)
+        reason = text(request, "Reason", required=False, limit=MAX_REASON_CHARS)
         frame = self._event(room, *_disconnect_event(user_id, reason), request_id, now)
         self._close_user(room.arn, user_id, reason)
         return frame
 
-    _ACTIONS: ClassVar[dict[str, Callable[..., Frame]]] = {
+    _ACTIONS: ClassVar[dict[str, Callable[..., Frame | _Pending]]] = {
         "SEND_MESSAGE": _send_message,
         "DELETE_MESSAGE": _delete_message,
         "DISCONNECT_USER": _disconnect_user,
@@ -397,7 +415,7 @@ class Messaging:
 
     def _take_send_slot(self, room: Room, now: int) -> None:
         if not self._send_rates.take(room.arn, room.maximum_message_rate_per_second, now):
-            raise _Refused(
+            raise Refused(
                 429,
                 f"This room accepts at most {room.maximum_message_rate_per_second} messages"
                 " per second.",
@@ -411,82 +429,79 @@ class Messaging:
         room: Room,
         message_id: str,
         content: str,
-        attributes: dict[str, str],
-    ) -> tuple[str, dict[str, str]]:
-        assert room.message_review_handler is not None
-        uri = room.message_review_handler["uri"]
-        fallback = room.message_review_handler.get("fallbackResult", "ALLOW")
-        request = {
+        values: dict[str, str],
+    ) -> Review | None:
+        """The review this message needs, read under the lock (None: the room has no handler)."""
+        settings = room.message_review_handler
+        if not settings or not settings.get("uri"):
+            return None
+        uri = settings["uri"]
+        request = {  # built for the handler alone: nothing in it is shared
             "Content": content,
             "MessageId": message_id,
             "RoomArn": room.arn,
-            "Attributes": dict(attributes),
+            "Attributes": dict(values),
             "Sender": {
                 "Attributes": dict(sender.claims.attributes),
                 "UserId": sender.user_id,
                 "Ip": CLIENT_IP,
             },
         }
-        verdict, problem = self._invoke(uri, request, room)
-        denied = "Message denied by the room's message review handler"
-        if verdict is None:  # no valid answer in time: the room's fallback decides
-            _log.warning(
-                "Message review handler %s: %s; the room's fallbackResult %s applies.",
-                uri,
-                problem,
-                fallback,
-            )
-            if fallback == "DENY":
-                raise _Refused(406, f"{denied} (fallbackResult DENY: {problem}).", message_id)
-            return content, attributes
-        if verdict["ReviewResult"] == "DENY":
-            reason = verdict.get("Attributes", {}).get("Reason")
-            raise _Refused(406, f"{denied}: {reason}" if reason else f"{denied}.", message_id)
-        returned = verdict.get("Attributes")
-        return verdict["Content"], attributes if returned is None else dict(returned)
+        return Review(
+            uri=uri,
+            fallback=settings.get("fallbackResult", "ALLOW"),
+            handler=self.review_handlers.get(uri),
+            timeout_ms=self._shared.quotas.review_handler_timeout_ms,
+            max_length=room.maximum_message_length,
+            content=content,
+            attributes=values,
+            request=request,
+        )
 
-    def _invoke(
-        self, uri: str, request: dict[str, Any], room: Room
-    ) -> tuple[dict[str, Any] | None, str]:
-        """The handler's valid verdict, or None and why there is none."""
-        handler = self.review_handlers.get(uri)
-        if handler is None:
-            return None, "no handler is registered for it (fake.register_review_handler)"
-        started_wall, started_clock = _wall_ns(), _clock.now_ns()
+    def _deliver_reviewed(self, pending: _Pending, verdict: Verdict) -> Frame:
+        """Deliver a reviewed message, unless its sender or room went away meanwhile."""
+        sender = pending.sender
+        self.expire(sender, _clock.now_ns())
         try:
-            response = handler(copy.deepcopy(request))
-        except Exception as exc:  # the Lambda failed: the service falls back, so do we
-            return None, f"it raised {exc!r}"
-        # Slow by the wall clock, or by a test clock the handler moved (frozen.tick()).
-        elapsed_ns = max(_wall_ns() - started_wall, _clock.now_ns() - started_clock)
-        timeout_ms = self._shared.quotas.review_handler_timeout_ms
-        if elapsed_ns > timeout_ms * _clock.NS_PER_MS:
-            return None, f"it took {elapsed_ns / _clock.NS_PER_MS:.0f} ms (timeout {timeout_ms} ms)"
-        problem = _review_problem(response, room)
-        if problem:
-            return None, f"invalid response {response!r}: {problem}"
-        return response, ""
+            if sender._close_reason is not None:
+                raise Refused(
+                    sender._close_code or 500,
+                    f"The message was not delivered: the connection closed"
+                    f" ({sender._close_reason}) while the message was under review.",
+                    pending.message_id,
+                )
+            if self._shared.find_room(sender.room_arn) is not pending.room:
+                raise Refused(
+                    404,
+                    f"The message was not delivered: the room was deleted while the message"
+                    f" was under review ({sender.room_arn}).",
+                    pending.message_id,
+                )
+            if verdict.denied:
+                raise Refused(406, verdict.denied, pending.message_id)
+        except Refused as refusal:
+            return self._refuse(sender, refusal, pending.request_id)
+        return self._message(
+            sender,
+            pending.room,
+            verdict.content,
+            verdict.attributes,
+            pending.message_id,
+            pending.request_id,
+            pending.now,
+        )
 
 
-def _review_problem(response: Any, room: Room) -> str:
-    """What makes a review handler's response invalid ("" when it is valid)."""
-    if not isinstance(response, dict):
-        return "not an object"
-    if response.get("ReviewResult") not in ("ALLOW", "DENY"):
-        return "ReviewResult must be ALLOW or DENY"
-    if "Attributes" in response:
-        try:
-            _attributes(response["Attributes"], "Attributes")
-        except _Refused as refusal:
-            return refusal.message
-    if response["ReviewResult"] == "DENY":
-        return ""
-    content = response.get("Content")
-    if not isinstance(content, str) or not content:
-        return "Content must be a non-empty string with ALLOW"
-    if len(content) > room.maximum_message_length:
-        return f"Content is longer than the room's {room.maximum_message_length} characters"
-    return ""
+@dataclass(frozen=True)
+class _Pending:
+    """A message accepted under the lock, waiting for its review to run outside it."""
+
+    sender: ChatConnection
+    room: Room
+    message_id: str
+    request_id: str
+    now: int
+    review: Review
 
 
 def _delete_event(message_id: str, reason: str) -> tuple[str, dict[str, str]]:
@@ -497,42 +512,3 @@ def _delete_event(message_id: str, reason: str) -> tuple[str, dict[str, str]]:
 
 def _disconnect_event(user_id: str, reason: str) -> tuple[str, dict[str, str]]:
     return "aws:DISCONNECT_USER", {"UserId": user_id, "Reason": reason}
-
-
-def _parse(payload: Any) -> dict[str, Any]:
-    if isinstance(payload, (str, bytes)):
-        try:
-            payload = json.loads(payload)
-        except ValueError:
-            raise _Refused(400, "The request is not valid JSON.") from None
-    if not isinstance(payload, dict):
-        raise _Refused(400, f"The request must be a JSON object, not {type(payload).__name__}.")
-    return payload
-
-
-def _text(request: dict[str, Any], name: str, *, required: bool, limit: int = 0) -> str:
-    value = request.get(name)
-    if value is None or value == "":
-        if required:
-            raise _Refused(400, f"{name} is required and must not be empty.")
-        return ""
-    if not isinstance(value, str):
-        raise _Refused(400, f"{name} must be a string.")
-    if limit and len(value) > limit:
-        raise _Refused(413, f"{name} is too large: at most {limit} characters.")
-    return value
-
-
-def _attributes(value: Any, name: str) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        raise _Refused(400, f"{name} must be an object of string keys and string values.")
-    size = sum(len(k.encode()) + len(v.encode()) for k, v in value.items())
-    if size > MAX_ATTRIBUTES_BYTES:
-        raise _Refused(
-            413, f"{name} are too large: {size} bytes, at most {MAX_ATTRIBUTES_BYTES} allowed."
-        )
-    return dict(value)

@@ -452,6 +452,170 @@ def test_the_413_message_says_what_is_too_large(alice: ChatConnection) -> None:
     assert frame["ErrorMessage"] == "Id is too large: at most 128 characters."
 
 
+# ------------------------------------------------------- text that is not valid Unicode
+
+SURROGATE_FIELDS = [
+    pytest.param({"Action": "SEND_MESSAGE", "Content": "hi \ud800"}, "Content", 3, id="content"),
+    pytest.param(
+        {"Action": "SEND_MESSAGE", "Content": "x", "Attributes": {"k": "\ud800"}},
+        "Attributes['k']",
+        0,
+        id="attribute-value",
+    ),
+    pytest.param(
+        {"Action": "SEND_MESSAGE", "Content": "x", "Attributes": {"\ud800": "v"}},
+        "A key of Attributes",
+        0,
+        id="attribute-key",
+    ),
+    pytest.param({"Action": "DELETE_MESSAGE", "Id": "\ud800"}, "Id", 0, id="message-id"),
+    pytest.param(
+        {"Action": "DELETE_MESSAGE", "Id": "AbCdEfGhIjKl", "Reason": "\ud800"},
+        "Reason",
+        0,
+        id="delete-reason",
+    ),
+    pytest.param({"Action": "DISCONNECT_USER", "UserId": "\ud800"}, "UserId", 0, id="user-id"),
+    pytest.param(
+        {"Action": "DISCONNECT_USER", "UserId": "bob", "Reason": "\ud800"},
+        "Reason",
+        0,
+        id="disconnect-reason",
+    ),
+    pytest.param({"Action": "SEND_MESSAGE\ud800", "Content": "x"}, "Action", 12, id="action"),
+]
+
+
+@pytest.mark.parametrize("as_text", [False, True], ids=["dict", "json-text"])
+@pytest.mark.parametrize(("payload", "field", "index"), SURROGATE_FIELDS)
+def test_a_lone_surrogate_in_any_field_gets_error_400_and_is_never_delivered(
+    fake: FakeIvsChat,
+    alice: ChatConnection,
+    bob: ChatConnection,
+    payload: dict[str, Any],
+    field: str,
+    index: int,
+    as_text: bool,
+) -> None:
+    request = {**payload, "RequestId": "r-1"}
+    frame = alice.send(json.dumps(request) if as_text else request)  # json escapes it: \ud800
+    assert_error(frame, 400, request_id="r-1")
+    assert frame["ErrorMessage"] == (
+        f"{field} is not valid Unicode: it contains an unpaired surrogate"
+        f" (U+D800 at index {index})."
+    )
+    assert alice.received == [frame] and bob.received == []
+    assert fake.messages() == [] and fake.events() == [] and not alice.closed
+    assert alice.send_message("still fine")["Type"] == "MESSAGE"
+
+
+def test_a_request_id_that_is_not_valid_unicode_is_not_echoed(alice: ChatConnection) -> None:
+    frame = alice.send({"Action": "SEND_MESSAGE", "Content": "x", "RequestId": "r\udfff"})
+    assert_error(frame, 400, request_id="")
+    assert frame["ErrorMessage"] == (
+        "RequestId is not valid Unicode: it contains an unpaired surrogate (U+DFFF at index 1)."
+    )
+
+
+def test_a_surrogate_pair_escaped_in_json_text_is_one_valid_character(
+    fake: FakeIvsChat, alice: ChatConnection
+) -> None:
+    frame = alice.send('{"Action": "SEND_MESSAGE", "Content": "\\ud83d\\ude00"}')
+    assert frame["Content"] == "\U0001f600"
+    assert_error(alice.send('{"Action": "SEND_MESSAGE", "Content": "\\ude00\\ud83d"}'), 400)
+
+
+# ----------------------------------------------------------- payloads of every kind
+
+
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])
+def test_raw_send_takes_utf8_json_as_bytes_bytearray_or_memoryview(
+    alice: ChatConnection, kind: Callable[[bytes], Any]
+) -> None:
+    text = json.dumps({"Action": "SEND_MESSAGE", "Content": "héllo 😀", "RequestId": "b"})
+    frame = alice.send(kind(text.encode()))
+    assert (frame["Type"], frame["Content"], frame["RequestId"]) == ("MESSAGE", "héllo 😀", "b")
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        pytest.param("[" * 100_000, "The request is nested too deeply.", id="deep-arrays"),
+        pytest.param('{"a":' * 100_000, "The request is nested too deeply.", id="deep-objects"),
+        pytest.param(b"\xff\xfe", "The request is not valid UTF-8 text.", id="not-utf8"),
+        pytest.param(
+            json.dumps({"Action": "SEND_MESSAGE", "Content": "x"}).encode("utf-16"),
+            "The request is not valid UTF-8 text.",
+            id="utf16-json",
+        ),
+        pytest.param(
+            '{"Action": "SEND_MESSAGE", "Content": "x", "n": NaN}',
+            "The request is not valid JSON.",
+            id="nan-literal",
+        ),
+        pytest.param(
+            {"Action": "SEND_MESSAGE", "Content": "x", "Extra": object()},
+            "Extra is not a JSON value (object).",
+            id="object-value",
+        ),
+        pytest.param(
+            {"Action": "SEND_MESSAGE", "Content": "x", "Extra": [1, {"b": {1, 2}}]},
+            "Extra[1]['b'] is not a JSON value (set).",
+            id="nested-set",
+        ),
+        pytest.param(
+            {"Action": "SEND_MESSAGE", "Content": "x", "Extra": float("inf")},
+            "Extra is inf, which JSON cannot express.",
+            id="infinity",
+        ),
+        pytest.param(
+            {"Action": "SEND_MESSAGE", "Content": "x", 7: "seven"},
+            "Every key of the request must be a string (got int).",
+            id="int-key",
+        ),
+        pytest.param(
+            {"Action": "SEND_MESSAGE", "Content": b"x"},
+            "Content is not a JSON value (bytes).",
+            id="bytes",
+        ),
+        pytest.param(
+            {"Action": "SEND_MESSAGE", "Content": "x", "Attributes": {"k": 1.5}},
+            "Attributes must be an object of string keys and string values.",
+            id="float-attribute",
+        ),
+    ],
+)
+def test_any_malformed_payload_gets_error_400_never_an_exception(
+    alice: ChatConnection, bob: ChatConnection, payload: Any, message: str
+) -> None:
+    frame = alice.send(payload)
+    assert_error(frame, 400)
+    assert frame["ErrorMessage"] == message
+    assert alice.received == [frame] and bob.received == []
+    assert alice.send_message("still fine")["Type"] == "MESSAGE"
+
+
+def test_a_cyclic_dict_payload_gets_error_400(alice: ChatConnection) -> None:
+    payload: dict[str, Any] = {"Action": "SEND_MESSAGE", "Content": "x", "RequestId": "c"}
+    payload["Self"] = payload
+    frame = alice.send(payload)
+    assert_error(frame, 400, request_id="c")
+    assert frame["ErrorMessage"].endswith("is nested more than 32 levels deep.")
+
+
+@pytest.mark.parametrize("payload", [5, 1.5, None, ["SEND_MESSAGE"], ("x",), object()])
+def test_a_python_value_that_is_no_request_raises_type_error(
+    alice: ChatConnection, payload: Any
+) -> None:
+    with pytest.raises(TypeError) as error:
+        alice.send(payload)
+    assert str(error.value) == (
+        "ChatConnection.send() takes a request object: a dict, or its JSON text as str, bytes,"
+        f" bytearray or memoryview; got {type(payload).__name__}."
+    )
+    assert alice.received == []
+
+
 # ------------------------------------------------------------------------------- events
 
 

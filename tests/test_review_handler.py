@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 from typing import Any, Callable
 
 import pytest
-from freezegun import freeze_time
 
 from fake_ivschat import ChatConnection, FakeIvsChat
 
@@ -118,20 +118,93 @@ def _sleeps(request: dict[str, Any]) -> dict[str, Any]:
     return {"ReviewResult": "ALLOW", "Content": "too late"}
 
 
+class _Unreadable(dict):  # type: ignore[type-arg]
+    """An answer that looks like a dict and raises when read."""
+
+    def items(self) -> Any:
+        raise RuntimeError("cannot read me")
+
+    def __getitem__(self, key: Any) -> Any:
+        raise RuntimeError("cannot read me")
+
+
+class _Incomparable:
+    def __eq__(self, other: object) -> bool:
+        raise RuntimeError("cannot compare me")
+
+    __hash__ = object.__hash__
+
+
+def _cyclic() -> dict[str, Any]:
+    answer: dict[str, Any] = {"ReviewResult": "DENY"}
+    answer["again"] = answer
+    return answer
+
+
+def answer(value: Any) -> Callable[[dict[str, Any]], Any]:
+    return lambda request: value
+
+
+ALLOW_X = {"ReviewResult": "ALLOW", "Content": "x"}
+NOT_STRINGS = "Attributes must be an object of string keys and string values"
+# Each malformed answer, and the reason the logged warning gives.
+MALFORMED: dict[str, tuple[Any, str]] = {
+    "returns-none": (None, "not an object"),
+    "a-string": ("ALLOW", "not an object"),
+    "a-list": ([ALLOW_X], "not an object"),
+    "unknown-result": ({"ReviewResult": "MAYBE", "Content": "x"}, "ReviewResult must be"),
+    "lowercase-result": ({"ReviewResult": "allow", "Content": "x"}, "ReviewResult must be"),
+    "missing-result": ({"Content": "x"}, "ReviewResult must be"),
+    "result-a-list": ({"ReviewResult": ["DENY"]}, "ReviewResult must be"),
+    "allow-without-content": ({"ReviewResult": "ALLOW"}, "Content must be a non-empty string"),
+    "allow-empty-content": ({"ReviewResult": "ALLOW", "Content": ""}, "Content must be a non-"),
+    "allow-null-content": ({"ReviewResult": "ALLOW", "Content": None}, "Content must be a non-"),
+    "content-a-number": ({"ReviewResult": "ALLOW", "Content": 5}, "Content must be a string"),
+    "deny-content-a-list": ({"ReviewResult": "DENY", "Content": ["x"]}, "Content must be a str"),
+    "content-over-room-limit": (
+        {"ReviewResult": "ALLOW", "Content": "x" * 11},
+        "Content is longer than the room's 10 characters",
+    ),
+    "content-lone-surrogate": (
+        {"ReviewResult": "ALLOW", "Content": "ok\ud800"},
+        "the response['Content'] is not valid Unicode: it contains an unpaired surrogate"
+        " (U+D800 at index 2).",
+    ),
+    "deny-attributes-null": (
+        {"ReviewResult": "DENY", "Attributes": None},
+        f"{NOT_STRINGS}, not null",
+    ),
+    "allow-attributes-null": ({**ALLOW_X, "Attributes": None}, f"{NOT_STRINGS}, not null"),
+    "attributes-a-list": ({**ALLOW_X, "Attributes": ["Reason"]}, NOT_STRINGS),
+    "attributes-a-string": ({"ReviewResult": "DENY", "Attributes": "spam"}, NOT_STRINGS),
+    "attributes-not-strings": ({"ReviewResult": "DENY", "Attributes": {"Reason": 1}}, NOT_STRINGS),
+    "attribute-null": ({"ReviewResult": "DENY", "Attributes": {"Reason": None}}, NOT_STRINGS),
+    "attribute-key-not-a-string": (
+        {**ALLOW_X, "Attributes": {1: "v"}},
+        "Every key of the response['Attributes'] must be a string (got int).",
+    ),
+    "attribute-value-surrogate": (
+        {"ReviewResult": "DENY", "Attributes": {"Reason": "\udc00"}},
+        "the response['Attributes']['Reason'] is not valid Unicode",
+    ),
+    "attribute-key-surrogate": (
+        {**ALLOW_X, "Attributes": {"\ud800": "v"}},
+        "A key of the response['Attributes'] is not valid Unicode",
+    ),
+    "attribute-nan": ({**ALLOW_X, "Attributes": {"k": float("nan")}}, "which JSON cannot express"),
+    "attributes-over-1KB": (
+        {**ALLOW_X, "Attributes": {"k": "v" * 1024}},
+        "Attributes are too large: 1025 bytes, at most 1024 allowed.",
+    ),
+    "result-incomparable": ({"ReviewResult": _Incomparable()}, "is not a JSON value"),
+    "unreadable-dict": (_Unreadable(ALLOW_X), "reading it raised RuntimeError('cannot read me')"),
+    "cyclic": (_cyclic(), "is nested more than 32 levels deep"),
+}
+
 FAILURES: dict[str, Callable[[dict[str, Any]], Any]] = {
     "raises": _raises,
-    "returns-none": lambda r: None,
-    "unknown-result": lambda r: {"ReviewResult": "MAYBE", "Content": "x"},
-    "allow-without-content": lambda r: {"ReviewResult": "ALLOW"},
-    "allow-empty-content": lambda r: {"ReviewResult": "ALLOW", "Content": ""},
-    "content-over-room-limit": lambda r: {"ReviewResult": "ALLOW", "Content": "x" * 11},
-    "attributes-not-strings": lambda r: {"ReviewResult": "DENY", "Attributes": {"Reason": 1}},
-    "attributes-over-1KB": lambda r: {
-        "ReviewResult": "ALLOW",
-        "Content": "x",
-        "Attributes": {"k": "v" * 1024},
-    },
     "too-slow": _sleeps,
+    **{name: answer(value) for name, (value, _) in MALFORMED.items()},
 }
 
 
@@ -182,34 +255,22 @@ def test_the_fallback_is_logged_with_its_cause(
     ]
 
 
-def test_a_handler_that_moves_a_frozen_clock_past_the_timeout_is_too_slow(
-    fake: FakeIvsChat, client: Any
+@pytest.mark.parametrize("failure", MALFORMED)
+def test_a_malformed_answer_is_logged_with_what_is_wrong_with_it(
+    fake: FakeIvsChat, client: Any, caplog: pytest.LogCaptureFixture, failure: str
 ) -> None:
-    with freeze_time("2024-05-01T12:00:00Z") as frozen:
-
-        def slow(request: dict[str, Any]) -> dict[str, Any]:
-            frozen.tick(0.201)
-            return {"ReviewResult": "ALLOW", "Content": "late"}
-
-        def in_time(request: dict[str, Any]) -> dict[str, Any]:
-            frozen.tick(0.2)
-            return {"ReviewResult": "ALLOW", "Content": "in time"}
-
-        fake.register_review_handler(LAMBDA, slow)
-        alice = join(fake, client, make_room(client, "DENY"), "alice")
-        assert alice.send_message("hi")["ErrorCode"] == 406
-        fake.register_review_handler(LAMBDA, in_time)
-        assert alice.send_message("hi")["Content"] == "in time"
-
-
-def test_a_sleeping_handler_times_out_even_under_a_frozen_clock(
-    fake: FakeIvsChat, client: Any
-) -> None:
-    fake.quotas.review_handler_timeout_ms = 10
-    fake.register_review_handler(LAMBDA, _sleeps)
-    with freeze_time("2024-05-01T12:00:00Z"):
-        alice = join(fake, client, make_room(client, "DENY"), "alice")
-        assert alice.send_message("hi")["ErrorCode"] == 406
+    value, reason = MALFORMED[failure]
+    fake.register_review_handler(LAMBDA, answer(value))
+    fake.quotas.review_handler_timeout_ms = 5_000
+    alice = join(fake, client, make_room(client, "DENY", maximumMessageLength=10), "alice")
+    with caplog.at_level(logging.WARNING, logger="fake_ivschat"):
+        frame = alice.send_message("original", request_id="r")
+    assert (frame["ErrorCode"], frame["RequestId"]) == (406, "r")
+    [warning] = caplog.messages
+    assert warning.startswith(f"Message review handler {LAMBDA}: invalid response")
+    assert reason in warning
+    assert warning.endswith("; the room's fallbackResult DENY applies.")
+    assert reason in frame["ErrorMessage"]
 
 
 def test_the_handler_reviews_only_messages_and_only_in_rooms_that_use_it(
@@ -245,3 +306,31 @@ def test_a_rejected_message_is_not_reviewed(
     alice = join(fake, client, make_room(client, maximumMessageLength=3), "alice")
     assert alice.send_message("too long")["ErrorCode"] == 400
     assert seen == []
+
+
+def test_pytest_fail_in_a_handler_fails_the_test_that_sent_the_message(
+    fake: FakeIvsChat, client: Any
+) -> None:
+    def strict(request: dict[str, Any]) -> dict[str, Any]:
+        pytest.fail(f"unexpected review of {request['Content']!r}")
+
+    fake.register_review_handler(LAMBDA, strict)
+    alice = join(fake, client, make_room(client), "alice")
+    with pytest.raises(pytest.fail.Exception, match="unexpected review of 'hi'"):
+        alice.send_message("hi")
+    assert fake.messages() == []
+
+
+REVIEWER: contextvars.ContextVar[str] = contextvars.ContextVar("reviewer", default="none")
+
+
+def test_the_handler_sees_the_senders_context_variables(fake: FakeIvsChat, client: Any) -> None:
+    fake.register_review_handler(
+        LAMBDA, lambda r: {"ReviewResult": "ALLOW", "Content": REVIEWER.get()}
+    )
+    alice = join(fake, client, make_room(client), "alice")
+    token = REVIEWER.set("set by the test")
+    try:
+        assert alice.send_message("hi")["Content"] == "set by the test"
+    finally:
+        REVIEWER.reset(token)
