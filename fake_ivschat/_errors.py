@@ -1,4 +1,5 @@
-"""The service's modelled errors as Python exceptions, spelled like their AWS codes."""
+"""The errors the service answers with, as Python exceptions spelled like their AWS codes: the
+modelled ones and the protocol's own."""
 
 from __future__ import annotations
 
@@ -6,9 +7,13 @@ from typing import Any, ClassVar
 
 
 class ServiceError(Exception):
-    """An error the service answers with; the wire layer turns it into an HTTP error response."""
+    """An error the service answers with; the wire layer turns it into an HTTP error response.
+
+    ``status`` None means the model's status for ``code``.
+    """
 
     code: ClassVar[str] = "InternalServerException"
+    status: ClassVar[int | None] = None
 
     def __init__(self, message: str, **fields: Any) -> None:
         super().__init__(message)
@@ -49,6 +54,14 @@ class PendingVerification(ServiceError):
 
 class InternalServerException(ServiceError):
     code = "InternalServerException"
+
+
+class SerializationException(ServiceError):
+    """A request body the service cannot read: not JSON, not an object, or a value of the wrong
+    JSON type for its member (rest-json services answer these before any validation)."""
+
+    code = "SerializationException"
+    status = 400
 
 
 class InvalidTokenError(ValueError):

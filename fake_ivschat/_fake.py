@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from botocore.client import BaseClient
 from . import _model, _routing, _wire
 from ._backend import RegionState, Room
 from ._chatlogs import ChatLogDelivery, LogDeliveryFailure
-from ._errors import ServiceError
+from ._errors import InternalServerException, ServiceError
 from ._ids import IdGenerator
 from ._messaging import ChatConnection, Messaging, ReviewHandler
 from ._records import RecordedCall, RecordedEvent, RecordedMessage, describe_call, expect
@@ -28,6 +29,7 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 DUMMY_CREDENTIALS = _routing.DUMMY_CREDENTIALS
 T = TypeVar("T")
+_log = logging.getLogger("fake_ivschat")
 
 
 @dataclass
@@ -219,15 +221,19 @@ class FakeIvsChat:
     def _handle(
         self, operation: str, region: str, account_id: str, request: AWSPreparedRequest
     ) -> AWSResponse:
+        """Answer one attempt, and record it, whatever happens."""
         with self._lock:
             request_id = self._shared.ids.request_id()
-            params = _wire.decode(operation, request)
+            params: dict[str, Any] = {}
             try:
+                params = _wire.decode(operation, request)
                 self._raise_injected(operation)
                 validate(operation, params)
                 state = self._shared.region(account_id, region)
                 result = getattr(state, _METHODS[operation])(params)
-            except ServiceError as error:
+                response = _wire.success(operation, request.url, result, request_id)
+            except Exception as raised:  # anything but a ServiceError is a bug of the fake
+                error = raised if isinstance(raised, ServiceError) else _internal(operation, raised)
                 self._calls.append(
                     RecordedCall(
                         operation, region, account_id, params, None, error.code, error.message
@@ -235,7 +241,7 @@ class FakeIvsChat:
                 )
                 return _wire.failure(request.url, error, request_id)
             self._calls.append(RecordedCall(operation, region, account_id, params, result))
-            return _wire.success(operation, request.url, result, request_id)
+            return response
 
     # ------------------------------------------------------------------ fault injection
 
@@ -389,6 +395,14 @@ class FakeIvsChat:
         """Play the Lambda at ``lambda_arn`` for rooms whose message review handler points at it."""
         with self._lock:
             self._shared.messaging.review_handlers[lambda_arn] = handler
+
+
+def _internal(operation: str, raised: Exception) -> InternalServerException:
+    """The answer to a failure inside the fake: logged with its traceback, never raised."""
+    _log.error("fake_ivschat failed while answering %s", operation, exc_info=raised)
+    return InternalServerException(
+        f"fake_ivschat failed while answering {operation}: {type(raised).__name__}: {raised}"
+    )
 
 
 _OPTIONS = frozenset(inspect.signature(FakeIvsChat).parameters)

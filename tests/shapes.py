@@ -27,6 +27,9 @@ except ImportError:  # pragma: no cover - Python 3.9 and 3.10
 
 from fake_ivschat import _wire
 
+# Errors any operation may answer besides its modelled ones.
+UNMODELLED_ERRORS = frozenset({"SerializationException"})
+
 Shape = Any  # botocore.model.Shape: botocore ships no type information
 
 ISO_8601 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})")
@@ -57,13 +60,22 @@ def error_problems(code: str, body: Any, operation: str | None = None) -> list[s
     """Why ``body`` is not a modelled ``code`` error body that ``operation`` may answer with."""
     model = service_model()
     shapes = {shape.name: shape for shape in model.error_shapes}
+    allowed = (
+        [shape.name for shape in model.operation_model(operation).error_shapes]
+        if operation is not None
+        else list(shapes)
+    )
+    if code not in allowed and code in UNMODELLED_ERRORS:
+        # The protocol's own errors: a message and nothing else.
+        message = body.get("message") if isinstance(body, dict) else None
+        if isinstance(message, str) and set(body) == {"message"}:
+            return []
+        return [f"{code} body must be {{'message': <str>}} alone, not {body!r}"]
     if code not in shapes:
         return [f"error {code!r} is not modelled; the model has {sorted(shapes)}"]
     found: list[str] = []
-    if operation is not None:
-        allowed = [shape.name for shape in model.operation_model(operation).error_shapes]
-        if code not in allowed:
-            found.append(f"{operation} cannot answer {code}; the model allows {allowed}")
+    if code not in allowed:
+        found.append(f"{operation} cannot answer {code}; the model allows {allowed}")
     found += [f"{code} body {problem}" for problem in shape_problems(shapes[code], body)]
     return found
 
