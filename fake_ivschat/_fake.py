@@ -15,7 +15,7 @@ from botocore import xform_name
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.client import BaseClient
 
-from . import _model, _routing, _wire
+from . import _injection, _model, _routing, _wire
 from ._backend import RegionState, Room
 from ._chatlogs import ChatLogDelivery, LogDeliveryFailure
 from ._errors import InternalServerException, ServiceError
@@ -82,12 +82,6 @@ class Shared:
         return state.rooms.get(arn) if state is not None else None
 
 
-@dataclass
-class _Injected:
-    error: ServiceError
-    times: int
-
-
 _METHODS = {name: xform_name(name) for name in _model.operation_names()}
 
 
@@ -117,7 +111,7 @@ class FakeIvsChat:
         self._shared = Shared(seed, copy.deepcopy(quotas) if quotas else Quotas(), options)
         self._lock = self._shared.lock
         self._calls: list[RecordedCall] = []
-        self._injected: dict[str, list[_Injected]] = {}
+        self._injected: dict[str, list[_injection.Injected]] = {}
         self._chat_logs = ChatLogDelivery(self._shared)
 
     @property
@@ -221,17 +215,22 @@ class FakeIvsChat:
     def _handle(
         self, operation: str, region: str, account_id: str, request: AWSPreparedRequest
     ) -> AWSResponse:
-        """Answer one attempt, and record it, whatever happens."""
+        """Answer one attempt, and record it, whatever happens: an injected fault is played
+        (botocore's exception raised, or a bare HTTP error), anything else is an HTTP answer."""
         with self._lock:
             request_id = self._shared.ids.request_id()
+            injected = self._next_injected(operation)
             params: dict[str, Any] = {}
+            result: dict[str, Any] | None = None
             try:
                 params = _wire.decode(operation, request)
-                self._raise_injected(operation)
-                validate(operation, params)
-                state = self._shared.region(account_id, region)
-                result = getattr(state, _METHODS[operation])(params)
-                response = _wire.success(operation, request.url, result, request_id)
+                if isinstance(injected, ServiceError):
+                    raise injected
+                if injected is None:
+                    validate(operation, params)
+                    state = self._shared.region(account_id, region)
+                    result = getattr(state, _METHODS[operation])(params)
+                    response = _wire.success(operation, request.url, result, request_id)
             except Exception as raised:  # anything but a ServiceError is a bug of the fake
                 error = raised if isinstance(raised, ServiceError) else _internal(operation, raised)
                 self._calls.append(
@@ -240,8 +239,9 @@ class FakeIvsChat:
                     )
                 )
                 return _wire.failure(request.url, error, request_id)
-            self._calls.append(RecordedCall(operation, region, account_id, params, result))
-            return response
+            fault = injected.kind if injected is not None else None
+            self._calls.append(RecordedCall(operation, region, account_id, params, result, fault))
+        return injected.play(request.url) if injected is not None else response
 
     # ------------------------------------------------------------------ fault injection
 
@@ -254,42 +254,46 @@ class FakeIvsChat:
         times: int = 1,
         **fields: Any,
     ) -> None:
-        """Make the next ``times`` calls of ``operation`` fail with the modelled error ``code``.
+        """Make the next ``times`` calls of ``operation`` fail with the error ``code``.
 
-        Required members of the error that are not given get placeholder values. Each retry
-        botocore makes is a call, so ``times=4`` makes a throttled call succeed on its 5th attempt.
+        ``code`` is one of the operation's modelled errors (answered with the model's status and
+        members; required members not given get placeholder values) or one of the errors common
+        to every AWS API action (``InternalFailure``, ``ServiceUnavailable``...: only a message).
+        Every argument is checked now against the model: TypeError or ValueError naming it.
+        Each retry botocore makes is a call, so ``times=4`` makes a throttled call succeed on its
+        5th attempt. Injected errors and faults of an operation are used in injection order.
         """
-        if times < 1:
-            raise ValueError(f"times must be at least 1, got {times}")
-        if operation not in _METHODS:
-            raise ValueError(f"Unknown ivschat operation {operation!r}; one of {sorted(_METHODS)}")
-        allowed = _model.errors_of(operation)
-        if code not in allowed:
-            raise ValueError(
-                f"{operation} cannot fail with {code!r}; the model allows: {sorted(allowed)}"
-            )
-        shape = _model.error_shapes()[code]
-        unknown = set(fields) - set(shape.members) | ({"message"} & set(fields))
-        if unknown:
-            raise TypeError(
-                f"{code} has no member(s) {sorted(unknown)}; it has {list(shape.members)}"
-            )
-        for name in shape.required_members:
-            if name != "message" and name not in fields:
-                fields[name] = _placeholder(shape.members[name])
-        error_class = type(code, (ServiceError,), {"code": code})
-        error = error_class(message or f"Injected {code} for {operation}", **fields)
-        with self._lock:
-            self._injected.setdefault(operation, []).append(_Injected(error, times))
+        name = _injection.check_operation(operation)
+        count = _injection.check_times(times)
+        self._queue(name, _injection.error(name, code, message, fields), count)
 
-    def _raise_injected(self, operation: str) -> None:
+    def inject_fault(self, operation: str, kind: str, *, times: int = 1) -> None:
+        """Make the next ``times`` attempts of ``operation`` fail in transit, before the service
+        sees them; botocore then raises, retries and reports exactly as on a real network.
+
+        ``kind``: ``"connection-error"`` (EndpointConnectionError), ``"connect-timeout"``
+        (ConnectTimeoutError), ``"read-timeout"`` (ReadTimeoutError), ``"connection-closed"``
+        (ConnectionClosedError), or ``"http-502"``, ``"http-503"``, ``"http-504"`` (a load
+        balancer's HTML error page: a ClientError with that status as its code). Each attempt is
+        recorded, with the kind as its ``error``.
+        """
+        name = _injection.check_operation(operation)
+        count = _injection.check_times(times)
+        self._queue(name, _injection.fault(kind), count)
+
+    def _queue(self, operation: str, outcome: _injection.Outcome, times: int) -> None:
+        with self._lock:
+            self._injected.setdefault(operation, []).append(_injection.Injected(outcome, times))
+
+    def _next_injected(self, operation: str) -> _injection.Outcome | None:
         queue = self._injected.get(operation)
-        if queue:
-            injected = queue[0]
-            injected.times -= 1
-            if injected.times <= 0:
-                queue.pop(0)
-            raise injected.error
+        if not queue:
+            return None
+        injected = queue[0]
+        injected.times -= 1
+        if injected.times <= 0:
+            queue.pop(0)
+        return injected.outcome
 
     # ------------------------------------------------------------ recorded for asserts
 
@@ -453,13 +457,6 @@ def mock_ivschat(**options: Any) -> _MockIvsChat:
     reach it with ``FakeIvsChat.current()``). ``options`` are FakeIvsChat's keyword arguments.
     """
     return _MockIvsChat(fake_options(options, "mock_ivschat()"))
-
-
-def _placeholder(shape: _model.Shape) -> Any:
-    enum: list[str] = getattr(shape, "enum", None) or []  # only string shapes have one
-    if enum:
-        return enum[0]
-    return 0 if shape.type_name in ("integer", "long") else "injected"
 
 
 __all__ = ["FakeIvsChat", "Options", "Quotas", "fake_options", "mock_ivschat"]

@@ -103,6 +103,14 @@ def validate(operation_name: str, params: dict[str, Any]) -> None:
         raise validation_error(errors)
 
 
+def problems(shape: _model.Shape, value: Any) -> list[FieldError]:
+    """Every constraint that ``value`` breaks as a value of ``shape`` (a shape of the model,
+    compiled once); TypeMismatch for the first value of a wrong type."""
+    errors: list[FieldError] = []
+    _compiled_shape(shape)(value, "", errors)
+    return errors
+
+
 def validation_error(errors: list[FieldError]) -> ValidationException:
     count = len(errors)
     head = f"{count} validation error{'s' if count > 1 else ''} detected: "
@@ -129,6 +137,11 @@ def java_repr(value: Any) -> str:
 def _compiled(operation_name: str) -> Check:
     shape = _model.operation(operation_name).input_shape
     return _compile(shape) if shape is not None else _nothing
+
+
+@functools.cache  # the model's shapes live as long as the model, which is loaded once
+def _compiled_shape(shape: _model.Shape) -> Check:
+    return _compile(shape)
 
 
 def _nothing(value: Any, path: str, errors: list[FieldError]) -> None:

@@ -104,6 +104,17 @@ def failure(url: str, error: ServiceError, request_id: str) -> AWSResponse:
     return _response(url, status, data, request_id, headers)
 
 
+def gateway_failure(url: str, status: int, reason: str) -> AWSResponse:
+    """A bare HTTP error as a load balancer in front of the service sends it: an HTML page, no
+    request id, no error type."""
+    page = (
+        f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
+        f"<center><h1>{status} {reason}</h1></center>\r\n</body>\r\n</html>\r\n"
+    ).encode()
+    headers = {"Content-Type": "text/html", "Content-Length": str(len(page))}
+    return AWSResponse(url, status, headers, _Raw(page))
+
+
 def _response(
     url: str, status: int, data: bytes, request_id: str, extra: dict[str, str]
 ) -> AWSResponse:

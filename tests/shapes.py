@@ -26,9 +26,10 @@ except ImportError:  # pragma: no cover - Python 3.9 and 3.10
     import sre_parse  # type: ignore[no-redef]
 
 from fake_ivschat import _wire
+from fake_ivschat._errors import COMMON_ERRORS
 
 # Errors any operation may answer besides its modelled ones.
-UNMODELLED_ERRORS = frozenset({"SerializationException"})
+UNMODELLED_ERRORS = frozenset(COMMON_ERRORS) | {"SerializationException"}
 
 Shape = Any  # botocore.model.Shape: botocore ships no type information
 
@@ -66,7 +67,7 @@ def error_problems(code: str, body: Any, operation: str | None = None) -> list[s
         else list(shapes)
     )
     if code not in allowed and code in UNMODELLED_ERRORS:
-        # The protocol's own errors: a message and nothing else.
+        # The errors common to every action, and the protocol's own: a message and nothing else.
         message = body.get("message") if isinstance(body, dict) else None
         if isinstance(message, str) and set(body) == {"message"}:
             return []
