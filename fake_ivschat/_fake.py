@@ -15,7 +15,7 @@ from botocore import xform_name
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.client import BaseClient
 
-from . import _injection, _model, _routing, _wire
+from . import _clock, _injection, _model, _routing, _wire
 from ._backend import RegionState, Room
 from ._chatlogs import ChatLogDelivery, LogDeliveryFailure
 from ._errors import InternalServerException, ServiceError
@@ -65,6 +65,8 @@ class Shared:
         self.options = options
         self.messaging = Messaging(self)
         self.regions: dict[tuple[str, str], RegionState] = {}
+        # How long clients' retries would have slept so far: API rate windows count it as time.
+        self.retry_wait_ns = 0
 
     def region(self, account_id: str, region: str) -> RegionState:
         state = self.regions.get((account_id, region))
@@ -155,7 +157,9 @@ class FakeIvsChat:
     ) -> None:
         region = client.meta.region_name or DEFAULT_REGION
         transport = self._transport(region, account_id or self.account_id)
-        _routing.bind(client, self, transport, signed=signed, routed=routed)
+        _routing.bind(
+            client, self, transport, signed=signed, routed=routed, on_wait=self._retry_waited
+        )
 
     def _route(self, client: BaseClient, signed: bool) -> None:
         self._bind(client, signed=signed, routed=True)
@@ -211,6 +215,10 @@ class FakeIvsChat:
             return self._handle(event_name.rpartition(".")[2], region, account_id, request)
 
         return before_send
+
+    def _retry_waited(self, seconds: float) -> None:
+        with self._lock:
+            self._shared.retry_wait_ns += round(seconds * _clock.NS_PER_SECOND)
 
     def _handle(
         self, operation: str, region: str, account_id: str, request: AWSPreparedRequest
