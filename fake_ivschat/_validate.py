@@ -150,10 +150,10 @@ def _nothing(value: Any, path: str, errors: list[FieldError]) -> None:
 
 def _compile(shape: _model.Shape) -> Check:
     check = _COMPILERS.get(shape.type_name, _scalar)(shape)
-    json_type = JSON_TYPES.get(shape.type_name)
-    if json_type is None:
+    read_from = JSON_TYPES.get(shape.type_name)
+    if read_from is None:
         return check
-    kinds, expected = json_type
+    kinds, expected = read_from
     bool_is_wrong = bool not in kinds
 
     def typed(value: Any, path: str, errors: list[FieldError]) -> None:
