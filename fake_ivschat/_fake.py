@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,10 +15,10 @@ from botocore import xform_name
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.client import BaseClient
 
-from . import _model, _routing, _wire
+from . import _clock, _injection, _model, _routing, _wire
 from ._backend import RegionState, Room
 from ._chatlogs import ChatLogDelivery, LogDeliveryFailure
-from ._errors import ServiceError
+from ._errors import InternalServerException, ServiceError
 from ._ids import IdGenerator
 from ._messaging import ChatConnection, Messaging, ReviewHandler
 from ._records import RecordedCall, RecordedEvent, RecordedMessage, describe_call, expect
@@ -28,6 +29,7 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 DUMMY_CREDENTIALS = _routing.DUMMY_CREDENTIALS
 T = TypeVar("T")
+_log = logging.getLogger("fake_ivschat")
 
 
 @dataclass
@@ -63,6 +65,8 @@ class Shared:
         self.options = options
         self.messaging = Messaging(self)
         self.regions: dict[tuple[str, str], RegionState] = {}
+        # How long clients' retries would have slept so far: API rate windows count it as time.
+        self.retry_wait_ns = 0
 
     def region(self, account_id: str, region: str) -> RegionState:
         state = self.regions.get((account_id, region))
@@ -78,12 +82,6 @@ class Shared:
     def find_room(self, arn: str) -> Room | None:
         state = self.region_of(arn)
         return state.rooms.get(arn) if state is not None else None
-
-
-@dataclass
-class _Injected:
-    error: ServiceError
-    times: int
 
 
 _METHODS = {name: xform_name(name) for name in _model.operation_names()}
@@ -115,7 +113,7 @@ class FakeIvsChat:
         self._shared = Shared(seed, copy.deepcopy(quotas) if quotas else Quotas(), options)
         self._lock = self._shared.lock
         self._calls: list[RecordedCall] = []
-        self._injected: dict[str, list[_Injected]] = {}
+        self._injected: dict[str, list[_injection.Injected]] = {}
         self._chat_logs = ChatLogDelivery(self._shared)
 
     @property
@@ -159,7 +157,9 @@ class FakeIvsChat:
     ) -> None:
         region = client.meta.region_name or DEFAULT_REGION
         transport = self._transport(region, account_id or self.account_id)
-        _routing.bind(client, self, transport, signed=signed, routed=routed)
+        _routing.bind(
+            client, self, transport, signed=signed, routed=routed, on_wait=self._retry_waited
+        )
 
     def _route(self, client: BaseClient, signed: bool) -> None:
         self._bind(client, signed=signed, routed=True)
@@ -216,26 +216,40 @@ class FakeIvsChat:
 
         return before_send
 
+    def _retry_waited(self, seconds: float) -> None:
+        with self._lock:
+            self._shared.retry_wait_ns += round(seconds * _clock.NS_PER_SECOND)
+
     def _handle(
         self, operation: str, region: str, account_id: str, request: AWSPreparedRequest
     ) -> AWSResponse:
+        """Answer one attempt, and record it, whatever happens: an injected fault is played
+        (botocore's exception raised, or a bare HTTP error), anything else is an HTTP answer."""
         with self._lock:
             request_id = self._shared.ids.request_id()
-            params = _wire.decode(operation, request)
+            injected = self._next_injected(operation)
+            params: dict[str, Any] = {}
+            result: dict[str, Any] | None = None
             try:
-                self._raise_injected(operation)
-                validate(operation, params)
-                state = self._shared.region(account_id, region)
-                result = getattr(state, _METHODS[operation])(params)
-            except ServiceError as error:
+                params = _wire.decode(operation, request)
+                if isinstance(injected, ServiceError):
+                    raise injected
+                if injected is None:
+                    validate(operation, params)
+                    state = self._shared.region(account_id, region)
+                    result = getattr(state, _METHODS[operation])(params)
+                    response = _wire.success(operation, request.url, result, request_id)
+            except Exception as raised:  # anything but a ServiceError is a bug of the fake
+                error = raised if isinstance(raised, ServiceError) else _internal(operation, raised)
                 self._calls.append(
                     RecordedCall(
                         operation, region, account_id, params, None, error.code, error.message
                     )
                 )
                 return _wire.failure(request.url, error, request_id)
-            self._calls.append(RecordedCall(operation, region, account_id, params, result))
-            return _wire.success(operation, request.url, result, request_id)
+            fault = injected.kind if injected is not None else None
+            self._calls.append(RecordedCall(operation, region, account_id, params, result, fault))
+        return injected.play(request.url) if injected is not None else response
 
     # ------------------------------------------------------------------ fault injection
 
@@ -248,42 +262,46 @@ class FakeIvsChat:
         times: int = 1,
         **fields: Any,
     ) -> None:
-        """Make the next ``times`` calls of ``operation`` fail with the modelled error ``code``.
+        """Make the next ``times`` calls of ``operation`` fail with the error ``code``.
 
-        Required members of the error that are not given get placeholder values. Each retry
-        botocore makes is a call, so ``times=4`` makes a throttled call succeed on its 5th attempt.
+        ``code`` is one of the operation's modelled errors (answered with the model's status and
+        members; required members not given get placeholder values) or one of the errors common
+        to every AWS API action (``InternalFailure``, ``ServiceUnavailable``...: only a message).
+        Every argument is checked now against the model: TypeError or ValueError naming it.
+        Each retry botocore makes is a call, so ``times=4`` makes a throttled call succeed on its
+        5th attempt. Injected errors and faults of an operation are used in injection order.
         """
-        if times < 1:
-            raise ValueError(f"times must be at least 1, got {times}")
-        if operation not in _METHODS:
-            raise ValueError(f"Unknown ivschat operation {operation!r}; one of {sorted(_METHODS)}")
-        allowed = _model.errors_of(operation)
-        if code not in allowed:
-            raise ValueError(
-                f"{operation} cannot fail with {code!r}; the model allows: {sorted(allowed)}"
-            )
-        shape = _model.error_shapes()[code]
-        unknown = set(fields) - set(shape.members) | ({"message"} & set(fields))
-        if unknown:
-            raise TypeError(
-                f"{code} has no member(s) {sorted(unknown)}; it has {list(shape.members)}"
-            )
-        for name in shape.required_members:
-            if name != "message" and name not in fields:
-                fields[name] = _placeholder(shape.members[name])
-        error_class = type(code, (ServiceError,), {"code": code})
-        error = error_class(message or f"Injected {code} for {operation}", **fields)
-        with self._lock:
-            self._injected.setdefault(operation, []).append(_Injected(error, times))
+        name = _injection.check_operation(operation)
+        count = _injection.check_times(times)
+        self._queue(name, _injection.error(name, code, message, fields), count)
 
-    def _raise_injected(self, operation: str) -> None:
+    def inject_fault(self, operation: str, kind: str, *, times: int = 1) -> None:
+        """Make the next ``times`` attempts of ``operation`` fail in transit, before the service
+        sees them; botocore then raises, retries and reports exactly as on a real network.
+
+        ``kind``: ``"connection-error"`` (EndpointConnectionError), ``"connect-timeout"``
+        (ConnectTimeoutError), ``"read-timeout"`` (ReadTimeoutError), ``"connection-closed"``
+        (ConnectionClosedError), or ``"http-502"``, ``"http-503"``, ``"http-504"`` (a load
+        balancer's HTML error page: a ClientError with that status as its code). Each attempt is
+        recorded, with the kind as its ``error``.
+        """
+        name = _injection.check_operation(operation)
+        count = _injection.check_times(times)
+        self._queue(name, _injection.fault(kind), count)
+
+    def _queue(self, operation: str, outcome: _injection.Outcome, times: int) -> None:
+        with self._lock:
+            self._injected.setdefault(operation, []).append(_injection.Injected(outcome, times))
+
+    def _next_injected(self, operation: str) -> _injection.Outcome | None:
         queue = self._injected.get(operation)
-        if queue:
-            injected = queue[0]
-            injected.times -= 1
-            if injected.times <= 0:
-                queue.pop(0)
-            raise injected.error
+        if not queue:
+            return None
+        injected = queue[0]
+        injected.times -= 1
+        if injected.times <= 0:
+            queue.pop(0)
+        return injected.outcome
 
     # ------------------------------------------------------------ recorded for asserts
 
@@ -394,6 +412,14 @@ class FakeIvsChat:
             self._shared.messaging.review_handlers[lambda_arn] = handler
 
 
+def _internal(operation: str, raised: Exception) -> InternalServerException:
+    """The answer to a failure inside the fake: logged with its traceback, never raised."""
+    _log.error("fake_ivschat failed while answering %s", operation, exc_info=raised)
+    return InternalServerException(
+        f"fake_ivschat failed while answering {operation}: {type(raised).__name__}: {raised}"
+    )
+
+
 _OPTIONS = frozenset(inspect.signature(FakeIvsChat).parameters)
 
 
@@ -442,13 +468,6 @@ def mock_ivschat(**options: Any) -> _MockIvsChat:
     reach it with ``FakeIvsChat.current()``). ``options`` are FakeIvsChat's keyword arguments.
     """
     return _MockIvsChat(fake_options(options, "mock_ivschat()"))
-
-
-def _placeholder(shape: _model.Shape) -> Any:
-    enum: list[str] = getattr(shape, "enum", None) or []  # only string shapes have one
-    if enum:
-        return enum[0]
-    return 0 if shape.type_name in ("integer", "long") else "injected"
 
 
 __all__ = ["FakeIvsChat", "Options", "Quotas", "fake_options", "mock_ivschat"]

@@ -28,6 +28,7 @@ DUMMY_CREDENTIALS = {
 }
 
 Transport = Callable[..., Any]
+OnWait = Callable[[float], None]  # told each retry delay (seconds) that was not slept
 Attach = Callable[[BaseClient, bool], None]  # (client, signed): bind it to the active fake
 NewContext = Callable[[], AbstractContextManager[Any]]  # a fresh active fake per use
 T = TypeVar("T")
@@ -41,15 +42,17 @@ class _BoundEmit:
 
     - ``needs-retry``: botocore's own retry handlers still decide whether and how often to retry;
       only the delay they answer becomes 0. botocore sleeps for the first non-None answer (in
-      seconds); 0 still means "retry", None and False mean "stop".
+      seconds); 0 still means "retry", None and False mean "stop". The delay it would have slept
+      goes to ``on_wait``, so that the fake's time-based limits see the backoff pass.
     - ``before-send``: handlers run until the first answer, the fake's (registered first), as if
       the request had been sent; later ones would only wait (adaptive mode's client-side rate
       limiter) or answer in vain (moto's catch-all).
     """
 
-    def __init__(self, events: Any) -> None:
+    def __init__(self, events: Any, on_wait: OnWait | None = None) -> None:
         self.inner: Callable[..., list[tuple[Any, Any]]] = events.emit
         self._until_response: Callable[..., tuple[Any, Any]] = events.emit_until_response
+        self._on_wait = on_wait
         self.enabled = True
 
     def __call__(self, event_name: str, **kwargs: Any) -> list[tuple[Any, Any]]:
@@ -58,14 +61,23 @@ class _BoundEmit:
             return [(handler, answer)] if handler is not None else []
         responses = self.inner(event_name, **kwargs)
         if self.enabled and event_name.startswith("needs-retry."):
-            return [(handler, _without_delay(answer)) for handler, answer in responses]
+            return self._without_delay(responses)
         return responses
 
+    def _without_delay(self, responses: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+        # Only the first non-None answer is what botocore would sleep for.
+        first = next((answer for _, answer in responses if answer is not None), None)
+        delay = _delay(first)
+        if self._on_wait is not None and delay:
+            self._on_wait(delay)
+        return [(handler, answer if _delay(answer) is None else 0) for handler, answer in responses]
 
-def _without_delay(answer: Any) -> Any:
-    if answer is not False and isinstance(answer, (int, float)):
-        return 0
-    return answer
+
+def _delay(answer: Any) -> float | None:
+    """The seconds a ``needs-retry`` answer asks to sleep; None for "stop" (None or False)."""
+    if answer is False or not isinstance(answer, (int, float)):
+        return None
+    return float(answer)
 
 
 def _unsigned(**_: Any) -> Any:
@@ -93,11 +105,13 @@ def bind(
     *,
     signed: bool = True,
     routed: bool = False,
+    on_wait: OnWait | None = None,
 ) -> None:
     """Answer every call of ``client`` with ``transport`` (a ``before-send`` handler run first).
 
     ``signed=False`` also skips request signing, so a client without usable credentials works and
-    refreshable credentials are never refreshed. Retries keep botocore's count but never wait.
+    refreshable credentials are never refreshed. Retries keep botocore's count but never wait:
+    ``on_wait`` is told each delay (in seconds) botocore would have slept instead.
     """
     with _bindings_lock:
         unbind(client)
@@ -109,7 +123,7 @@ def bind(
                 f"choose-signer.{SERVICE_NAME}", _unsigned, unique_id=f"{tag}-unsigned"
             )
         had_own_emit = "emit" in vars(events)
-        emit = _BoundEmit(events)
+        emit = _BoundEmit(events, on_wait)
         events.emit = emit
         _bindings[client] = _Binding(owner, tag, signed, routed, emit, had_own_emit)
 

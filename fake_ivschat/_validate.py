@@ -1,8 +1,11 @@
 """Server-side input validation compiled from botocore's model: one walker, one closure per shape.
 
-botocore checks only types, required members and minimums before sending; the service checks the
-rest (maximums, patterns, enums, unions). Each operation's input shape is compiled once into
-closures with their bounds, compiled regexes and enum sets bound up front.
+botocore checks only types, required members and minimums before sending (and none of them with
+``parameter_validation=False``); the service checks the rest (maximums, patterns, enums, unions).
+Each operation's input shape is compiled once into closures with their bounds, compiled regexes
+and enum sets bound up front. Each closure first checks that its value has the JSON type of its
+shape: a wrong type anywhere is a request the service cannot deserialize (SerializationException,
+before any constraint), never a Python error.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import _model
-from ._errors import ValidationException
+from ._errors import SerializationException, ValidationException
 
 # The model's own defects and documented-but-unmodelled rules, by shape name. Keep them here,
 # visible, rather than scattered over the operations.
@@ -25,6 +28,47 @@ PATTERN_OVERRIDES: dict[str, str] = {
 }
 # Documented 1 KB limits on attribute maps: UTF-8 bytes of every key and value, summed.
 MAP_BYTE_LIMITS: dict[str, int] = {"ChatTokenAttributes": 1024, "EventAttributes": 1024}
+# JSON escapes can carry half of a UTF-16 pair alone; no service can store or forward that.
+UNPAIRED_SURROGATE = "Member must be valid Unicode (no unpaired surrogates)"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+# The JSON types a value of each shape type is read from, and how to name them. A JSON boolean
+# is never a number, and a number with a fraction never an integer.
+JSON_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "string": ((str,), "a string"),
+    "integer": ((int,), "an integer"),
+    "long": ((int,), "an integer"),
+    "float": ((int, float), "a number"),
+    "double": ((int, float), "a number"),
+    "boolean": ((bool,), "a boolean"),
+    "timestamp": ((int, float, str), "a timestamp"),
+    "blob": ((str,), "a base64 string"),
+    "list": ((list,), "an array"),
+    "map": ((dict,), "an object"),
+    "structure": ((dict,), "an object"),
+}
+
+
+def json_type(value: Any) -> str:
+    """How a decoded JSON value's type is named in messages: ``a string``, ``an integer``..."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, float):
+        return "a number with a fraction"
+    for kinds, name in JSON_TYPES.values():
+        if isinstance(value, kinds):
+            return name
+    return "null" if value is None else f"a {type(value).__name__}"
+
+
+class TypeMismatch(Exception):
+    """A value of the wrong JSON type for its shape, at ``path``."""
+
+    def __init__(self, path: str, kinds: tuple[type, ...], expected: str, value: Any) -> None:
+        self.path = path
+        self.kinds = kinds  # the Python types a value of the shape may have
+        self.value = value
+        super().__init__(f"'{path}' must be {expected}, not {json_type(value)}")
 
 
 @dataclass(frozen=True)
@@ -48,11 +92,23 @@ Check = Callable[[Any, str, "list[FieldError]"], None]
 
 
 def validate(operation_name: str, params: dict[str, Any]) -> None:
-    """Raise ValidationException listing every violated constraint of ``params``."""
+    """Raise SerializationException for the first value of a wrong JSON type, else
+    ValidationException listing every violated constraint of ``params``."""
     errors: list[FieldError] = []
-    _compiled(operation_name)(params, "", errors)
+    try:
+        _compiled(operation_name)(params, "", errors)
+    except TypeMismatch as mismatch:
+        raise SerializationException(f"Cannot deserialize the request: {mismatch}.") from None
     if errors:
         raise validation_error(errors)
+
+
+def problems(shape: _model.Shape, value: Any) -> list[FieldError]:
+    """Every constraint that ``value`` breaks as a value of ``shape`` (a shape of the model,
+    compiled once); TypeMismatch for the first value of a wrong type."""
+    errors: list[FieldError] = []
+    _compiled_shape(shape)(value, "", errors)
+    return errors
 
 
 def validation_error(errors: list[FieldError]) -> ValidationException:
@@ -83,13 +139,29 @@ def _compiled(operation_name: str) -> Check:
     return _compile(shape) if shape is not None else _nothing
 
 
+@functools.cache  # the model's shapes live as long as the model, which is loaded once
+def _compiled_shape(shape: _model.Shape) -> Check:
+    return _compile(shape)
+
+
 def _nothing(value: Any, path: str, errors: list[FieldError]) -> None:
     return None
 
 
 def _compile(shape: _model.Shape) -> Check:
-    compiler = _COMPILERS.get(shape.type_name)
-    return compiler(shape) if compiler else _nothing
+    check = _COMPILERS.get(shape.type_name, _scalar)(shape)
+    read_from = JSON_TYPES.get(shape.type_name)
+    if read_from is None:
+        return check
+    kinds, expected = read_from
+    bool_is_wrong = bool not in kinds
+
+    def typed(value: Any, path: str, errors: list[FieldError]) -> None:
+        if not isinstance(value, kinds) or (bool_is_wrong and isinstance(value, bool)):
+            raise TypeMismatch(path, kinds, expected, value)
+        check(value, path, errors)
+
+    return typed
 
 
 def _bounds(shape: _model.Shape, noun: str) -> list[tuple[Callable[[int], bool], str]]:
@@ -132,9 +204,10 @@ def _constraints(shape: _model.Shape) -> Callable[[Any], list[str]]:
             allowed = frozenset(shape.enum)
             text = f"Member must satisfy enum value set: [{', '.join(shape.enum)}]"
             rules.append((lambda v: v in allowed, text))
-    elif shape.type_name in ("integer", "long"):
+        rules.append((lambda v: _SURROGATE.search(v) is None, UNPAIRED_SURROGATE))
+    elif shape.type_name in ("integer", "long", "float", "double"):
         rules = [(ok, text) for ok, text in _bounds(shape, "value")]
-    else:  # list, map: their own size only; members are checked by the collection's closure
+    elif shape.type_name in ("list", "map"):  # their own size; items are the closure's job
         rules = _sized(_bounds(shape, "length"))
         limit = MAP_BYTE_LIMITS.get(shape.name)
         if limit is not None:
@@ -143,11 +216,17 @@ def _constraints(shape: _model.Shape) -> Callable[[Any], list[str]]:
                 f" {limit} bytes"
             )
             rules.append((lambda v: _utf8_size(v) <= limit, text))
+    else:
+        rules = []
     return lambda value: [text for ok, text in rules if not ok(value)]
 
 
 def _utf8_size(mapping: dict[str, str]) -> int:
-    return sum(len(k.encode()) + len(v.encode()) for k, v in mapping.items())
+    # A lone surrogate is reported on its own; here it counts as the 3 bytes it would take.
+    return sum(
+        len(k.encode(errors="surrogatepass")) + len(v.encode(errors="surrogatepass"))
+        for k, v in mapping.items()
+    )
 
 
 def _sensitive(shape: _model.Shape) -> bool:
@@ -174,43 +253,57 @@ def _scalar(shape: _model.Shape) -> Check:
     return check
 
 
-def _inner(check: Check) -> Callable[[Any], list[str]]:
-    """The constraint texts a nested value breaks, for the service's nested message form."""
+def _inner(check: Check) -> Callable[[Any, str], list[str]]:
+    """The constraint texts a nested value breaks, for the service's nested message form; its
+    own path only names it when its type is wrong."""
 
-    def texts(value: Any) -> list[str]:
+    def texts(value: Any, path: str) -> list[str]:
         found: list[FieldError] = []
-        check(value, "", found)
+        check(value, path, found)
         return [error.constraint for error in found]
 
     return texts
 
 
+Items = Callable[[Any, str], "list[tuple[Any, str]]"]
+
+
 def _collection(shape: _model.Shape) -> Check:
     own = _constraints(shape)
     sensitive = _sensitive(shape)
-    nested: list[tuple[Callable[[Any], list[Any]], Callable[[Any], list[str]], str]] = []
+    nested: list[tuple[Items, Callable[[Any, str], list[str]], str]] = []
     if isinstance(shape, _model.ListShape):
-        nested.append((list, _inner(_compile(shape.member)), "Member must satisfy constraint"))
+        nested.append((_items, _inner(_compile(shape.member)), "Member must satisfy constraint"))
     elif isinstance(shape, _model.MapShape):
-        nested.append((list, _inner(_compile(shape.key)), "Map keys must satisfy constraint"))
+        nested.append((_keys, _inner(_compile(shape.key)), "Map keys must satisfy constraint"))
         nested.append((_values, _inner(_compile(shape.value)), "Map value must satisfy constraint"))
 
     def check(value: Any, path: str, errors: list[FieldError]) -> None:
-        shown = None if sensitive else java_repr(value)
-        texts = own(value)
+        inside: list[str] = []  # first: an item of a wrong type stops everything
         for items, inner, lead in nested:
             broken: dict[str, None] = {}
-            for item in items(value):
-                broken.update(dict.fromkeys(inner(item)))
+            for item, where in items(value, path):
+                broken.update(dict.fromkeys(inner(item, where)))
             if broken:
-                texts.append(f"{lead}: [{', '.join(broken)}]")
-        errors.extend(FieldError(path, shown, text) for text in texts)
+                inside.append(f"{lead}: [{', '.join(broken)}]")
+        texts = own(value) + inside
+        if texts:
+            shown = None if sensitive else java_repr(value)
+            errors.extend(FieldError(path, shown, text) for text in texts)
 
     return check
 
 
-def _values(mapping: dict[str, Any]) -> list[Any]:
-    return list(mapping.values())
+def _items(values: list[Any], path: str) -> list[tuple[Any, str]]:
+    return [(value, f"{path}[{index}]") for index, value in enumerate(values)]
+
+
+def _keys(mapping: dict[str, Any], path: str) -> list[tuple[Any, str]]:
+    return [(key, path) for key in mapping]
+
+
+def _values(mapping: dict[str, Any], path: str) -> list[tuple[Any, str]]:
+    return [(value, f"{path}.{key}") for key, value in mapping.items()]
 
 
 def _structure(shape: _model.Shape) -> Check:
@@ -237,13 +330,10 @@ def _structure(shape: _model.Shape) -> Check:
     return check
 
 
-_COMPILERS: dict[str, Callable[[_model.Shape], Check]] = {
+_COMPILERS: dict[str, Callable[[_model.Shape], Check]] = {  # any other type: _scalar
     "structure": _structure,
     "list": _collection,
     "map": _collection,
-    "string": _scalar,
-    "integer": _scalar,
-    "long": _scalar,
 }
 
 

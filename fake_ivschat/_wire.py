@@ -16,7 +16,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
 from . import _model
-from ._errors import ServiceError
+from ._errors import SerializationException, ServiceError
+from ._validate import json_type
 
 
 @dataclass(frozen=True)
@@ -46,12 +47,10 @@ def _codec(operation_name: str) -> _Codec:
 
 
 def decode(operation_name: str, request: AWSPreparedRequest) -> dict[str, Any]:
-    """The operation's parameters as botocore serialized them."""
+    """The operation's parameters as botocore serialized them; SerializationException for a body
+    that is not a JSON object."""
     codec = _codec(operation_name)
-    body = request.body
-    if isinstance(body, (bytes, bytearray)):
-        body = body.decode()
-    params: dict[str, Any] = json.loads(body) if body else {}
+    params = _body(request.body)
     if codec.labels or codec.query:
         url = urlsplit(request.url)
         found = codec.path.search(url.path)
@@ -62,6 +61,21 @@ def decode(operation_name: str, request: AWSPreparedRequest) -> dict[str, Any]:
         for name, where, is_list in codec.query:
             if where in values:
                 params[name] = values[where] if is_list else values[where][-1]
+    return params
+
+
+def _body(body: Any) -> dict[str, Any]:
+    if not body:
+        return {}
+    try:
+        text = body.decode() if isinstance(body, (bytes, bytearray)) else body
+        params = json.loads(text)
+    except (UnicodeDecodeError, ValueError, TypeError) as error:
+        raise SerializationException(f"The request body is not valid JSON: {error}") from None
+    if not isinstance(params, dict):
+        raise SerializationException(
+            f"The request body must be a JSON object, not {json_type(params)}."
+        )
     return params
 
 
@@ -86,7 +100,19 @@ def success(
 def failure(url: str, error: ServiceError, request_id: str) -> AWSResponse:
     data = json.dumps(error.body()).encode()
     headers = {"x-amzn-ErrorType": error.code}
-    return _response(url, _model.http_status_of(error.code), data, request_id, headers)
+    status = error.status if error.status is not None else _model.http_status_of(error.code)
+    return _response(url, status, data, request_id, headers)
+
+
+def gateway_failure(url: str, status: int, reason: str) -> AWSResponse:
+    """A bare HTTP error as a load balancer in front of the service sends it: an HTML page, no
+    request id, no error type."""
+    page = (
+        f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
+        f"<center><h1>{status} {reason}</h1></center>\r\n</body>\r\n</html>\r\n"
+    ).encode()
+    headers = {"Content-Type": "text/html", "Content-Length": str(len(page))}
+    return AWSResponse(url, status, headers, _Raw(page))
 
 
 def _response(

@@ -26,6 +26,10 @@ except ImportError:  # pragma: no cover - Python 3.9 and 3.10
     import sre_parse  # type: ignore[no-redef]
 
 from fake_ivschat import _wire
+from fake_ivschat._errors import COMMON_ERRORS
+
+# Errors any operation may answer besides its modelled ones.
+UNMODELLED_ERRORS = frozenset(COMMON_ERRORS) | {"SerializationException"}
 
 Shape = Any  # botocore.model.Shape: botocore ships no type information
 
@@ -57,13 +61,22 @@ def error_problems(code: str, body: Any, operation: str | None = None) -> list[s
     """Why ``body`` is not a modelled ``code`` error body that ``operation`` may answer with."""
     model = service_model()
     shapes = {shape.name: shape for shape in model.error_shapes}
+    allowed = (
+        [shape.name for shape in model.operation_model(operation).error_shapes]
+        if operation is not None
+        else list(shapes)
+    )
+    if code not in allowed and code in UNMODELLED_ERRORS:
+        # The errors common to every action, and the protocol's own: a message and nothing else.
+        message = body.get("message") if isinstance(body, dict) else None
+        if isinstance(message, str) and set(body) == {"message"}:
+            return []
+        return [f"{code} body must be {{'message': <str>}} alone, not {body!r}"]
     if code not in shapes:
         return [f"error {code!r} is not modelled; the model has {sorted(shapes)}"]
     found: list[str] = []
-    if operation is not None:
-        allowed = [shape.name for shape in model.operation_model(operation).error_shapes]
-        if code not in allowed:
-            found.append(f"{operation} cannot answer {code}; the model allows {allowed}")
+    if code not in allowed:
+        found.append(f"{operation} cannot answer {code}; the model allows {allowed}")
     found += [f"{code} body {problem}" for problem in shape_problems(shapes[code], body)]
     return found
 

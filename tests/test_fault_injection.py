@@ -1,4 +1,5 @@
-"""fake.inject_error: only modelled errors, as botocore parses them; retries with botocore's own
+"""fake.inject_error: an operation's modelled errors and the errors common to every AWS action,
+as botocore parses them, every argument checked when injecting; retries with botocore's own
 attempt count, each attempt a recorded call, and no wall-clock time spent waiting between them."""
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from helpers import NO_RETRY
+from sleeps import Sleeps
 
 from fake_ivschat import FakeIvsChat, mock_ivschat
 
@@ -160,11 +163,14 @@ def test_an_unknown_operation_is_refused(fake: FakeIvsChat) -> None:
 
 def test_an_error_the_operation_cannot_raise_is_refused(fake: FakeIvsChat) -> None:
     with pytest.raises(ValueError) as error:
-        fake.inject_error("CreateRoom", "ThrottlingException")
+        fake.inject_error("GetRoom", "ConflictException")
     assert str(error.value) == (
-        "CreateRoom cannot fail with 'ThrottlingException'; the model allows: "
-        "['AccessDeniedException', 'ConflictException', 'PendingVerification', "
-        "'ResourceNotFoundException', 'ServiceQuotaExceededException', 'ValidationException']"
+        "GetRoom cannot fail with 'ConflictException'; it may fail with its modelled errors "
+        "['AccessDeniedException', 'ResourceNotFoundException', 'ValidationException'] or the "
+        "errors common to every action ['AccessDeniedException', 'IncompleteSignature', "
+        "'InternalFailure', 'InvalidAction', 'InvalidClientTokenId', 'NotAuthorized', "
+        "'OptInRequired', 'RequestExpired', 'ServiceUnavailable', 'ThrottlingException', "
+        "'ValidationError']"
     )
 
 
@@ -177,10 +183,240 @@ def test_unknown_fields_are_a_type_error_naming_them(fake: FakeIvsChat) -> None:
     )
 
 
-def test_times_must_be_positive(fake: FakeIvsChat) -> None:
-    with pytest.raises(ValueError, match=r"^times must be at least 1, got 0$"):
-        fake.inject_error("SendEvent", "ThrottlingException", times=0)
+ENUM = "[UNKNOWN_OPERATION, FIELD_VALIDATION_FAILED, OTHER]"
+
+
+@pytest.mark.parametrize(
+    ("code", "arguments", "problem", "text"),
+    [
+        ("ThrottlingException", {"times": 0}, ValueError, "times must be at least 1, got 0"),
+        (
+            "ThrottlingException",
+            {"times": 1.5},
+            TypeError,
+            "times must be a positive int, not float (1.5)",
+        ),
+        (
+            "ThrottlingException",
+            {"times": "2"},
+            TypeError,
+            "times must be a positive int, not str ('2')",
+        ),
+        (
+            "ThrottlingException",
+            {"times": True},
+            TypeError,
+            "times must be a positive int, not bool (True)",
+        ),
+        (
+            "ThrottlingException",
+            {"limit": "lots"},
+            TypeError,
+            "ThrottlingException member 'limit' must be int, not str ('lots')",
+        ),
+        (
+            "ThrottlingException",
+            {"limit": True},
+            TypeError,
+            "ThrottlingException member 'limit' must be int, not bool (True)",
+        ),
+        (
+            "ThrottlingException",
+            {"resourceType": "CHANNEL"},
+            ValueError,
+            "ThrottlingException: Value 'CHANNEL' at 'resourceType' failed to satisfy "
+            "constraint: Member must satisfy enum value set: [ROOM]",
+        ),
+        (
+            "ValidationException",
+            {"fieldList": "oops"},
+            TypeError,
+            "ValidationException member 'fieldList' must be list, not str ('oops')",
+        ),
+        (
+            "ValidationException",
+            {"fieldList": [{"name": "userId", "message": 5}]},
+            TypeError,
+            "ValidationException member 'fieldList[0].message' must be str, not int (5)",
+        ),
+        (
+            "ValidationException",
+            {"fieldList": [{"name": "userId"}]},
+            ValueError,
+            "ValidationException: Value '[{name=userId}]' at 'fieldList' failed to satisfy "
+            "constraint: Member must satisfy constraint: [Member must not be null]",
+        ),
+        (
+            "ValidationException",
+            {"reason": "BANANA"},
+            ValueError,
+            "ValidationException: Value 'BANANA' at 'reason' failed to satisfy constraint: "
+            f"Member must satisfy enum value set: {ENUM}",
+        ),
+        (
+            "ValidationException",
+            {"message": ""},
+            ValueError,
+            "message must be a non-empty str or None (a default message), not ''",
+        ),
+        (
+            "ValidationException",
+            {"message": 404},
+            TypeError,
+            "message must be a non-empty str or None, not int",
+        ),
+        (
+            "InternalFailure",
+            {"reason": "OTHER"},
+            TypeError,
+            "InternalFailure has no member(s) ['reason']; it has ['message']",
+        ),
+    ],
+    ids=[
+        "times-0",
+        "times-float",
+        "times-str",
+        "times-bool",
+        "limit-str",
+        "limit-bool",
+        "resourceType-enum",
+        "fieldList-str",
+        "fieldList-item-type",
+        "fieldList-item-required",
+        "reason-enum",
+        "message-empty",
+        "message-int",
+        "common-has-no-members",
+    ],
+)
+def test_every_argument_is_checked_when_injecting(
+    fake: FakeIvsChat,
+    code: str,
+    arguments: dict[str, Any],
+    problem: type[Exception],
+    text: str,
+) -> None:
+    with pytest.raises(problem) as caught:
+        fake.inject_error("SendEvent", code, **arguments)
+    assert str(caught.value) == text
     client = fake.client(REGION)
     arn = client.create_room()["arn"]
     client.send_event(roomIdentifier=arn, eventName="e")  # nothing was queued
     assert attempts_of(fake, "SendEvent") == [None]
+
+
+def test_the_operation_must_be_a_name(fake: FakeIvsChat) -> None:
+    with pytest.raises(TypeError) as caught:
+        fake.inject_error(None, "ValidationException")  # type: ignore[arg-type]
+    assert str(caught.value) == ("operation must be an ivschat operation name (str), not None")
+
+
+def test_valid_members_reach_the_client_as_given(fake: FakeIvsChat) -> None:
+    client = fake.client(REGION)
+    fields = [{"name": "userId", "message": "Member must not be empty"}]
+    fake.inject_error(
+        "CreateChatToken", "ValidationException", reason="FIELD_VALIDATION_FAILED", fieldList=fields
+    )
+    with pytest.raises(client.exceptions.ValidationException) as caught:
+        client.create_chat_token(roomIdentifier="arn:x", userId="u")
+    response = caught.value.response
+    assert (response["reason"], response["fieldList"]) == ("FIELD_VALIDATION_FAILED", fields)
+
+
+def test_an_injected_validation_exception_claims_no_particular_reason(fake: FakeIvsChat) -> None:
+    client = fake.client(REGION)
+    fake.inject_error("ListRooms", "ValidationException", reason=None)
+    with pytest.raises(client.exceptions.ValidationException) as caught:
+        client.list_rooms()
+    assert caught.value.response["reason"] == "OTHER"
+    assert "fieldList" not in caught.value.response
+
+
+# ------------------------------------------------------------------ the common errors
+
+# The AWS API reference's "Common Errors": the HTTP status of each.
+COMMON = {
+    "AccessDeniedException": 400,
+    "IncompleteSignature": 400,
+    "InternalFailure": 500,
+    "InvalidAction": 400,
+    "InvalidClientTokenId": 403,
+    "NotAuthorized": 400,
+    "OptInRequired": 403,
+    "RequestExpired": 400,
+    "ServiceUnavailable": 503,
+    "ThrottlingException": 400,
+    "ValidationError": 400,
+}
+
+
+@pytest.mark.parametrize("code", COMMON)
+def test_every_operation_accepts_the_common_errors(fake: FakeIvsChat, code: str) -> None:
+    client = fake.client(REGION, config=NO_RETRY)
+    # ListTagsForResource models neither AccessDeniedException nor ThrottlingException.
+    fake.inject_error("ListTagsForResource", code, message=f"no: {code}")
+    with pytest.raises(ClientError) as caught:
+        client.list_tags_for_resource(resourceArn=f"arn:aws:ivschat:{REGION}:1:room/abc")
+    response = caught.value.response
+    assert response["Error"] == {"Code": code, "Message": f"no: {code}"}
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == COMMON[code]
+    # A message and no other member (botocore lifts `message` to the top as well where the
+    # service models an error of that name, for whichever operation).
+    assert set(response) - {"message"} == {"Error", "ResponseMetadata"}
+    assert attempts_of(fake, "ListTagsForResource") == [code]
+
+
+def test_a_modelled_error_wins_over_the_common_one_of_the_same_name(fake: FakeIvsChat) -> None:
+    client = fake.client(REGION, config=NO_RETRY)
+    arn = client.create_room()["arn"]
+    fake.inject_error("SendEvent", "ThrottlingException", limit=100)
+    fake.inject_error("CreateRoom", "ThrottlingException")
+    fake.inject_error("GetRoom", "AccessDeniedException")
+    fake.inject_error("TagResource", "AccessDeniedException")
+    statuses = []
+    for call in (
+        lambda: client.send_event(roomIdentifier=arn, eventName="e"),
+        client.create_room,
+        lambda: client.get_room(identifier=arn),
+        lambda: client.tag_resource(resourceArn=arn, tags={"a": "b"}),
+    ):
+        with pytest.raises(ClientError) as caught:
+            call()
+        statuses.append(
+            (
+                caught.value.response["ResponseMetadata"]["HTTPStatusCode"],
+                caught.value.response.get("limit"),
+            )
+        )
+    assert statuses == [(429, 100), (400, None), (403, None), (400, None)]
+
+
+@pytest.mark.parametrize(
+    ("code", "mode"),
+    [
+        ("ThrottlingException", "legacy"),
+        ("ThrottlingException", "standard"),
+        ("InternalFailure", "standard"),
+        ("ServiceUnavailable", "legacy"),
+    ],
+)
+def test_botocore_retries_the_common_errors_it_retries(
+    fake: FakeIvsChat, code: str, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Common errors make the retry path of any operation testable, CreateRoom's included.
+    client = client_with(fake, {"mode": mode})
+    fake.inject_error("CreateRoom", code, times=2)
+    sleeps = Sleeps().install(monkeypatch)
+    response = client.create_room()
+    assert sleeps.asked == [0, 0]
+    assert response["ResponseMetadata"]["RetryAttempts"] == 2
+    assert attempts_of(fake, "CreateRoom") == [code, code, None]
+
+
+def test_a_client_error_among_the_common_ones_is_not_retried(fake: FakeIvsChat) -> None:
+    client = client_with(fake, {"mode": "standard"})
+    fake.inject_error("CreateRoom", "InvalidClientTokenId", times=3)
+    with pytest.raises(ClientError) as caught:
+        client.create_room()
+    assert caught.value.response["Error"]["Code"] == "InvalidClientTokenId"
+    assert attempts_of(fake, "CreateRoom") == ["InvalidClientTokenId"]

@@ -293,6 +293,9 @@ def test_every_operation_and_every_error_shape_is_exercised(
         "UntagResource": lambda: client.untag_resource(resourceArn=arn, tagKeys=["tier"]),
         "ListTagsForResource": lambda: client.list_tags_for_resource(resourceArn=arn),
     }
+    # A client that does not retry: botocore retries a ThrottlingException (its backoff would
+    # carry it into the next second) and an InternalServerException.
+    once = fake.client(region_name="us-west-2", config=Config(retries={"total_max_attempts": 1}))
     with time_machine.travel(datetime(2024, 5, 1, 12, tzinfo=timezone.utc), tick=False):
         for call in calls.values():
             call()
@@ -303,17 +306,13 @@ def test_every_operation_and_every_error_shape_is_exercised(
                 identifier=config["arn"]
             ),
             "ServiceQuotaExceededException": lambda: [client.create_room() for _ in range(2)],
-            "ThrottlingException": lambda: client.send_event(roomIdentifier=arn, eventName="x"),
+            "ThrottlingException": lambda: once.send_event(roomIdentifier=arn, eventName="x"),
         }
         for code, call in errors.items():
             with pytest.raises(ClientError) as caught:
                 call()
             assert caught.value.response["Error"]["Code"] == code
-        # Errors the fake never raises by itself: injected into operations that may raise them,
-        # through a client that does not retry (botocore retries an InternalServerException).
-        once = fake.client(
-            region_name="us-west-2", config=Config(retries={"total_max_attempts": 1})
-        )
+        # Errors the fake never raises by itself: injected into operations that may raise them.
         calls_once = {
             "GetRoom": lambda: once.get_room(identifier=arn),
             "UpdateRoom": lambda: once.update_room(identifier=arn, name="x"),
