@@ -20,8 +20,25 @@ def test_the_first_lines_give_the_install_and_test_commands() -> None:
     assert first_block.group(1).split("\n")[:2] == ['pip install -e ".[test]"', "pytest"]
 
 
+def standalone_blocks() -> list[str]:
+    """Blocks that are whole programs (they start with their imports) rather than test files or
+    fragments continuing an earlier block."""
+    return [
+        block
+        for block in python_blocks()
+        if block.startswith(("import ", "from ")) and "def test_" not in block
+    ]
+
+
 def test_the_opening_example_runs() -> None:
     exec(compile(python_blocks()[0], "README.md", "exec"), {})
+
+
+@pytest.mark.parametrize(
+    "block", standalone_blocks(), ids=lambda block: block.splitlines()[-1][:40]
+)
+def test_every_standalone_example_runs(block: str) -> None:
+    exec(compile(block, "README.md", "exec"), {})
 
 
 def test_the_plugin_example_passes_as_a_test_file(pytester: pytest.Pytester) -> None:
