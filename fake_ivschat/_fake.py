@@ -129,9 +129,14 @@ class FakeIvsChat:
         self, region_name: str = DEFAULT_REGION, *, account_id: str | None = None, **kwargs: Any
     ) -> BaseClient:
         """A real botocore ``ivschat`` client answered by this fake (``account_id`` defaults to the
-        fake's); other keyword arguments go to ``create_client``."""
-        for key, value in DUMMY_CREDENTIALS.items():
-            kwargs.setdefault(key, value)
+        fake's); other keyword arguments go to ``create_client``.
+
+        The client is hermetic: it reads no AWS environment variable, profile, config or
+        credentials file (botocore's defaults apply; pass ``config=`` to change them) and signs
+        with dummy credentials unless given some.
+        """
+        if kwargs.get("aws_access_key_id") is None and kwargs.get("aws_secret_access_key") is None:
+            kwargs.update(DUMMY_CREDENTIALS)
         client: BaseClient = _model.botocore_session().create_client(
             _model.SERVICE_NAME, region_name=region_name, **kwargs
         )
