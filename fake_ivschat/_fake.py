@@ -3,53 +3,30 @@
 from __future__ import annotations
 
 import copy
-import inspect
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType, TracebackType
+from dataclasses import dataclass
+from types import TracebackType
 from typing import Any, Callable, TypeVar
 
 from botocore import xform_name
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.client import BaseClient
 
-from . import _model, _routing, _wire
+from . import _model, _options, _routing, _wire
 from ._backend import RegionState, Room
 from ._chatlogs import ChatLogDelivery, LogDeliveryFailure
 from ._errors import ServiceError
 from ._ids import IdGenerator
 from ._messaging import ChatConnection, Messaging, ReviewHandler
+from ._options import DEFAULT_ACCOUNT_ID, Options, Quotas, fake_options
 from ._records import RecordedCall, RecordedEvent, RecordedMessage, describe_call, expect
 from ._tokens import ChatTokenClaims, TokenSealer
 from ._validate import validate
 
-DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 DUMMY_CREDENTIALS = _routing.DUMMY_CREDENTIALS
 T = TypeVar("T")
-
-
-@dataclass
-class Quotas:
-    """Service quotas of a fake; the defaults are the service's documented defaults."""
-
-    rooms: int = 50_000
-    logging_configurations: int = 10
-    # Calls per second per account and region, for the operations the model lets throttle.
-    api_rates: dict[str, int] = field(
-        default_factory=lambda: {"SendEvent": 100, "DeleteMessage": 100, "DisconnectUser": 100}
-    )
-    token_lifetime_seconds: int = 60
-    review_handler_timeout_ms: int = 200
-
-
-@dataclass(frozen=True)
-class Options:
-    """Behaviours where the service is undocumented; see the fidelity table in the README."""
-
-    logging_state_polls: int = 0
-    conflict_on_attached_logging_delete: bool = True
 
 
 class Shared:
@@ -92,11 +69,12 @@ _METHODS = {name: xform_name(name) for name in _model.operation_names()}
 class FakeIvsChat:
     """An in-process Amazon IVS Chat: state per (account, region), reached through real clients.
 
-    ``seed`` makes every generated ID reproducible; ``quotas`` overrides service quotas (the fake
-    keeps a copy: change ``fake.quotas``);
-    ``logging_state_polls`` makes logging configurations show CREATING/UPDATING/DELETING for that
-    many Get/List calls; ``conflict_on_attached_logging_delete=False`` lets a logging
-    configuration be deleted while rooms use it (they drop the reference).
+    ``account_id`` is a 12-digit string; ``seed`` (an int) makes every generated ID reproducible;
+    ``quotas`` (a :class:`Quotas`) overrides service quotas (the fake keeps a copy: change
+    ``fake.quotas``); ``logging_state_polls`` (an int >= 0) makes logging configurations show
+    CREATING/UPDATING/DELETING for that many Get/List calls;
+    ``conflict_on_attached_logging_delete=False`` lets a logging configuration be deleted while
+    rooms use it (they drop the reference). A bad option is a TypeError or ValueError at once.
     """
 
     def __init__(
@@ -108,6 +86,13 @@ class FakeIvsChat:
         logging_state_polls: int = 0,
         conflict_on_attached_logging_delete: bool = True,
     ) -> None:
+        _options.check(
+            account_id=account_id,
+            seed=seed,
+            quotas=quotas,
+            logging_state_polls=logging_state_polls,
+            conflict_on_attached_logging_delete=conflict_on_attached_logging_delete,
+        )
         self.account_id = account_id
         options = Options(logging_state_polls, conflict_on_attached_logging_delete)
         # A copy: quotas are changed in place, and one Quotas object given to a marker or to
@@ -394,21 +379,6 @@ class FakeIvsChat:
         """Play the Lambda at ``lambda_arn`` for rooms whose message review handler points at it."""
         with self._lock:
             self._shared.messaging.review_handlers[lambda_arn] = handler
-
-
-_OPTIONS = frozenset(inspect.signature(FakeIvsChat).parameters)
-
-
-def fake_options(options: Mapping[str, Any], source: str) -> Mapping[str, Any]:
-    """``options`` frozen, once checked to be FakeIvsChat keyword arguments; TypeError naming
-    the unknown ones (``source`` says where they came from)."""
-    unknown = sorted(set(options) - _OPTIONS)
-    if unknown:
-        raise TypeError(
-            f"{source} got unknown option(s) {', '.join(map(repr, unknown))}; "
-            f"valid options: {', '.join(sorted(_OPTIONS))}"
-        )
-    return MappingProxyType(dict(options))
 
 
 class _MockIvsChat:

@@ -73,6 +73,13 @@ def operation_names() -> list[str]:
 
 
 @functools.cache
+def input_members(operation_name: str) -> frozenset[str]:
+    """The names of the members an operation's request may carry, e.g. ``"roomIdentifier"``."""
+    shape = operation(operation_name).input_shape
+    return frozenset(shape.members) if shape is not None else frozenset()
+
+
+@functools.cache
 def error_shapes() -> dict[str, StructureShape]:
     """Every modelled error shape by its code, e.g. ``"ValidationException"``."""
     return {shape.name: shape for shape in service_model().error_shapes}

@@ -51,8 +51,9 @@ def _options(node: pytest.Item) -> Mapping[str, Any]:
         merged = {**marker.kwargs, **merged}
     try:
         return fake_options(merged, f"@pytest.mark.{MARKER}")
-    except TypeError as error:
-        pytest.fail(str(error), pytrace=False)
+    except (TypeError, ValueError) as error:
+        problem = str(error)
+    pytest.fail(problem, pytrace=False)  # outside the except: no "During handling..." twice
 
 
 @pytest.fixture

@@ -160,6 +160,41 @@ def test_an_unknown_option_errors_that_test_at_setup(pytester: pytest.Pytester) 
     result.stdout.no_fnmatch_line("*plugin.py*")  # the plugin's frames are not shown
 
 
+def test_a_bad_option_value_errors_that_test_at_setup(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        pytestmark = pytest.mark.fake_ivschat(quotas={"rooms": 1})
+
+        def test_dict_quotas(fake_ivschat):
+            pass
+
+        @pytest.mark.fake_ivschat(account_id="abc", quotas=None)
+        def test_bad_account(fake_ivschat):
+            pass
+
+        @pytest.mark.fake_ivschat(quotas=None)
+        def test_the_closest_marker_fixes_it(fake_ivschat):
+            pass
+        """
+    )
+    result = run(pytester)
+    result.assert_outcomes(passed=1, errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at setup of test_dict_quotas*",
+            "@pytest.mark.fake_ivschat: quotas must be a Quotas, got {'rooms': 1} (dict); build"
+            " one with `from fake_ivschat import Quotas` and quotas=Quotas(rooms=1)",
+            "*ERROR at setup of test_bad_account*",
+            "@pytest.mark.fake_ivschat: account_id must be a 12-digit AWS account ID string such"
+            " as '123456789012', got 'abc'",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*plugin.py*")
+    result.stdout.no_fnmatch_line("During handling*")
+
+
 def test_the_marker_is_registered(pytester: pytest.Pytester) -> None:
     result = run(pytester, "--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.fake_ivschat(**options): FakeIvsChat keyword*"])

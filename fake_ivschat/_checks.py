@@ -1,0 +1,79 @@
+"""Checks of what a test passes to the fake, failing at once with what to pass instead: a mistake
+that would otherwise match nothing (or apply a fallback) is a clear error, not a passing test."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from . import _model
+
+
+def describe(value: object) -> str:
+    """``'5' (str)``: a value with its type, for messages."""
+    text = repr(value)
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return f"{text} ({type(value).__name__})"
+
+
+def _folded(name: str) -> str:
+    return re.sub(r"[\W_]", "", name).lower()
+
+
+def suggest(name: str, choices: Iterable[str]) -> str:
+    """``"; did you mean 'CreateRoom'?"`` when ``name`` is a variant (snake_case, other case) or a
+    typo of one of ``choices``; otherwise ``""``."""
+    folded = {_folded(choice): choice for choice in choices}
+    found = folded.get(_folded(name))
+    if found is None:
+        close = difflib.get_close_matches(_folded(name), list(folded), n=1, cutoff=0.75)
+        found = folded[close[0]] if close else None
+    return f"; did you mean {found!r}?" if found is not None else ""
+
+
+def integer(name: str, value: object, minimum: int) -> int:
+    """``value`` if it is an int (not a bool) of at least ``minimum``; else TypeError/ValueError."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int >= {minimum}, got {describe(value)}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
+    return value
+
+
+# ----------------------------------------------------------------------- operations
+
+
+def _operations() -> list[str]:
+    return _model.operation_names()
+
+
+def operation(name: object, choices: Iterable[str] | None = None, *, what: str = "") -> str:
+    """``name`` if it is one of ``choices`` (default: every ivschat operation, spelled as the API
+    reference does, e.g. ``"CreateRoom"``); else an error suggesting the right spelling."""
+    names = list(choices) if choices is not None else _operations()
+    kind = what or "an ivschat operation"
+    if not isinstance(name, str):
+        raise TypeError(f"{describe(name)} is not {kind}; pass a name such as 'CreateRoom'")
+    if name in names:
+        return name
+    hint = suggest(name, names) or f"; one of {', '.join(sorted(names))}"
+    raise ValueError(f"{name!r} is not {kind}{hint}")
+
+
+def call_params(operation_name: str | None, params: Mapping[str, Any]) -> None:
+    """ValueError for a param name that no call of ``operation_name`` (any if None) can send."""
+    names = (
+        _model.input_members(operation_name)
+        if operation_name is not None
+        else {member for op in _operations() for member in _model.input_members(op)}
+    )
+    for key in params:
+        if key not in names:
+            where = operation_name or "any ivschat operation"
+            raise ValueError(
+                f"{where} has no parameter {key!r}{suggest(key, names)} (params are matched by the"
+                f" names the API uses: {', '.join(sorted(names))})"
+            )
