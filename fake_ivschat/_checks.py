@@ -4,11 +4,12 @@ that would otherwise match nothing (or apply a fallback) is a clear error, not a
 from __future__ import annotations
 
 import difflib
+import inspect
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Callable
 
-from . import _model
+from . import _model, _validate
 
 
 def describe(value: object) -> str:
@@ -77,3 +78,55 @@ def call_params(operation_name: str | None, params: Mapping[str, Any]) -> None:
                 f"{where} has no parameter {key!r}{suggest(key, names)} (params are matched by the"
                 f" names the API uses: {', '.join(sorted(names))})"
             )
+
+
+# ----------------------------------------------------------------------- review handlers
+
+_LAMBDA_EXAMPLE = "'arn:aws:lambda:us-west-2:123456789012:function:review'"
+
+
+def review_handler(lambda_arn: object, handler: object) -> None:
+    """TypeError or ValueError unless ``lambda_arn`` is a Lambda function ARN (what a room's
+    ``messageReviewHandler.uri`` may name) and ``handler`` a callable taking the request."""
+    if callable(lambda_arn) and isinstance(handler, str):
+        raise TypeError(
+            "register_review_handler() got its arguments swapped: pass the Lambda ARN first,"
+            f" then the function: register_review_handler({handler!r}, {_name(lambda_arn)})"
+        )
+    if not isinstance(lambda_arn, str):
+        raise TypeError(
+            "lambda_arn must be a Lambda function ARN (a str) such as"
+            f" {_LAMBDA_EXAMPLE}, got {describe(lambda_arn)}"
+        )
+    shape = _model.service_model().shape_for("LambdaArn")
+    pattern = _validate.enforced_pattern(shape.name, shape.metadata.get("pattern")) or ".*"
+    too_long = len(lambda_arn) > shape.metadata.get("max", len(lambda_arn))
+    if not lambda_arn or too_long or not re.fullmatch(pattern, lambda_arn):
+        raise ValueError(
+            "lambda_arn must be a Lambda function ARN, as a room's messageReviewHandler.uri"
+            f" names it, such as {_LAMBDA_EXAMPLE}, got {lambda_arn!r}"
+        )
+    if not callable(handler):
+        raise TypeError(
+            "handler must be a function taking the review request (a dict) and returning the"
+            f" Lambda's answer (a dict), got {describe(handler)}"
+        )
+    _takes_one_argument(handler)
+
+
+def _takes_one_argument(handler: Callable[..., Any]) -> None:
+    try:
+        signature = inspect.signature(handler)
+    except (TypeError, ValueError):  # some builtins have none: nothing to check
+        return
+    try:
+        signature.bind({})
+    except TypeError as error:
+        raise TypeError(
+            "handler must take one argument (the review request dict), but"
+            f" {_name(handler)}{signature} cannot be called with one: {error}"
+        ) from None
+
+
+def _name(function: object) -> str:
+    return getattr(function, "__qualname__", None) or repr(function)

@@ -13,7 +13,7 @@ from botocore import xform_name
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.client import BaseClient
 
-from . import _model, _options, _routing, _wire
+from . import _checks, _model, _options, _routing, _wire
 from ._backend import RegionState, Room
 from ._chatlogs import ChatLogDelivery, LogDeliveryFailure
 from ._errors import ServiceError
@@ -376,7 +376,10 @@ class FakeIvsChat:
             return self._shared.messaging.connect(token)
 
     def register_review_handler(self, lambda_arn: str, handler: ReviewHandler) -> None:
-        """Play the Lambda at ``lambda_arn`` for rooms whose message review handler points at it."""
+        """Play the Lambda at ``lambda_arn`` for rooms whose message review handler points at it:
+        ``handler(request: dict) -> dict``. TypeError or ValueError for anything else (a
+        mistake here would only show as the room's fallback result applying)."""
+        _checks.review_handler(lambda_arn, handler)
         with self._lock:
             self._shared.messaging.review_handlers[lambda_arn] = handler
 
