@@ -4,10 +4,13 @@ that would otherwise match nothing (or apply a fallback) is a clear error, not a
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Callable
+
+from botocore.client import BaseClient
 
 from . import _model, _validate
 
@@ -64,20 +67,78 @@ def operation(name: object, choices: Iterable[str] | None = None, *, what: str =
     raise ValueError(f"{name!r} is not {kind}{hint}")
 
 
+@functools.cache
+def _params_of(operation_name: str | None) -> frozenset[str]:
+    if operation_name is not None:
+        return _model.input_members(operation_name)
+    return frozenset(member for op in _operations() for member in _model.input_members(op))
+
+
 def call_params(operation_name: str | None, params: Mapping[str, Any]) -> None:
     """ValueError for a param name that no call of ``operation_name`` (any if None) can send."""
-    names = (
-        _model.input_members(operation_name)
-        if operation_name is not None
-        else {member for op in _operations() for member in _model.input_members(op)}
-    )
+    names = _params_of(operation_name)
     for key in params:
         if key not in names:
-            where = operation_name or "any ivschat operation"
-            raise ValueError(
-                f"{where} has no parameter {key!r}{suggest(key, names)} (params are matched by the"
-                f" names the API uses: {', '.join(sorted(names))})"
-            )
+            where = f"{operation_name} has no" if operation_name else "No ivschat operation has a"
+            hint = suggest(key, names) or f"; the parameters are {', '.join(sorted(names))}"
+            raise ValueError(f"{where} parameter {key!r}{hint}")
+
+
+# ------------------------------------------------------------ rooms, tokens, clients
+
+_ROOM_EXAMPLE = "'arn:aws:ivschat:us-west-2:123456789012:room/abcdEFGH1234'"
+
+
+def room_arn(room: object) -> None:
+    """TypeError or ValueError unless ``room`` is None or a room ARN."""
+    if room is None:
+        return
+    if isinstance(room, Mapping):
+        raise TypeError(
+            "room must be a room ARN (a str), got a dict; pass room['arn'] (the 'arn' of"
+            " create_room's or get_room's response)"
+        )
+    if not isinstance(room, str):
+        raise TypeError(
+            f"room must be a room ARN (a str) such as {_ROOM_EXAMPLE}, got {describe(room)}"
+        )
+    shape = _model.service_model().shape_for("RoomArn")
+    pattern = _validate.enforced_pattern(shape.name, shape.metadata.get("pattern")) or ".*"
+    if not re.fullmatch(pattern, room):
+        raise ValueError(
+            f"room must be a room ARN such as {_ROOM_EXAMPLE}, got {room!r}; rooms are matched"
+            " by ARN, not by name or id: pass the 'arn' of create_room's response"
+        )
+
+
+def chat_token(token: object, method: str) -> None:
+    """TypeError unless ``token`` is a chat token string."""
+    if isinstance(token, str):
+        return
+    if isinstance(token, Mapping) and "token" in token:
+        raise TypeError(
+            f"{method}() takes the chat token string, not create_chat_token's whole response:"
+            " pass response['token']"
+        )
+    raise TypeError(
+        f"{method}() takes a chat token: the str in create_chat_token's response['token'], got"
+        f" {describe(token)}"
+    )
+
+
+def ivschat_client(client: object, method: str) -> None:
+    """TypeError unless ``client`` is a botocore ivschat client."""
+    if not isinstance(client, BaseClient):
+        raise TypeError(
+            f"{method}() takes a botocore ivschat client, such as boto3.client('ivschat'), got"
+            f" {describe(client)}"
+        )
+    service = client.meta.service_model.service_name
+    if service != _model.SERVICE_NAME:
+        raise TypeError(
+            f"{method}() takes an ivschat client, got a {service!r} client: the fake answers"
+            " ivschat only, and leaves every other service's calls to botocore (or moto)"
+        )
 
 
 # ----------------------------------------------------------------------- review handlers

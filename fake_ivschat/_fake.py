@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
@@ -102,6 +103,25 @@ class FakeIvsChat:
         self._calls: list[RecordedCall] = []
         self._injected: dict[str, list[_Injected]] = {}
         self._chat_logs = ChatLogDelivery(self._shared)
+        self._connections: weakref.WeakSet[ChatConnection] = weakref.WeakSet()
+
+    def __repr__(self) -> str:
+        with self._lock:
+            regions = [self._describe(state) for state in list(self._shared.regions.values())]
+            calls = len(self._calls)
+            connections = sum(1 for connection in list(self._connections) if not connection.closed)
+        return (
+            f"<FakeIvsChat account {self.account_id}, {'active' if self.active else 'inactive'};"
+            f" {'; '.join(regions) or 'no rooms'}; {_count(calls, 'call')},"
+            f" {_count(connections, 'open connection')}>"
+        )
+
+    def _describe(self, state: RegionState) -> str:
+        account = f"{state.account_id} " if state.account_id != self.account_id else ""
+        return (
+            f"{account}{state.region}: {_count(len(state.rooms), 'room')},"
+            f" {_count(len(state.logging), 'logging configuration')}"
+        )
 
     @property
     def quotas(self) -> Quotas:
@@ -130,11 +150,14 @@ class FakeIvsChat:
 
     def attach(self, client: BaseClient, account_id: str | None = None) -> None:
         """Answer every call of an existing ``ivschat`` client with this fake until
-        :meth:`detach`; its requests are no longer signed, so it needs no credentials."""
+        :meth:`detach`; its requests are no longer signed, so it needs no credentials.
+        TypeError for anything but an ivschat client (an S3 client would keep going to AWS)."""
+        _checks.ivschat_client(client, "attach")
         self._bind(client, account_id, signed=False)
 
     def detach(self, client: BaseClient) -> None:
         """Give a client bound to this fake back to botocore, exactly as it was."""
+        _checks.ivschat_client(client, "detach")
         with self._lock:
             if _routing.bound_owner(client) is self:
                 _routing.unbind(client)
@@ -284,11 +307,23 @@ class FakeIvsChat:
             return list(self._calls)
 
     def get_calls(self, operation: str | None = None, **params: Any) -> list[RecordedCall]:
-        """The recorded calls of ``operation`` (any if None) that sent every given param."""
+        """The recorded calls of ``operation`` (any if None) that sent every given param.
+
+        ValueError for an operation or param name no call can have (``"create_room"``: did you
+        mean ``"CreateRoom"``?), which would otherwise silently match nothing.
+        """
+        self._check_filter(operation, params)
         return [call for call in self.calls if call.matches(operation, params)]
+
+    @staticmethod
+    def _check_filter(operation: str | None, params: Mapping[str, Any]) -> None:
+        if operation is not None:
+            _checks.operation(operation)
+        _checks.call_params(operation, params)
 
     def events(self, room: str | None = None, *, name: str | None = None) -> list[RecordedEvent]:
         """EVENT frames delivered, in order; ``room`` an ARN (None: every room)."""
+        _checks.room_arn(room)
         with self._lock:
             return [e for e in self._shared.messaging.events if e.matches(room, name, None)]
 
@@ -296,6 +331,7 @@ class FakeIvsChat:
         self, room: str | None = None, *, user_id: str | None = None
     ) -> list[RecordedMessage]:
         """MESSAGE frames delivered, in order; ``room`` an ARN (None: every room)."""
+        _checks.room_arn(room)
         with self._lock:
             messages = self._shared.messaging.messages
             return [m for m in messages if m.matches(room, None, user_id, None)]
@@ -304,6 +340,7 @@ class FakeIvsChat:
         """The last recorded call of ``operation`` that sent every given param (top-level,
         compared with ``==``); otherwise AssertionError listing the calls recorded instead."""
         __tracebackhide__ = True
+        self._check_filter(operation, params)
         calls = self.calls
         return expect(
             [call for call in calls if call.matches(operation, params)],
@@ -318,9 +355,10 @@ class FakeIvsChat:
         """The last EVENT ``name`` delivered (in ``room``, with at least ``attributes``);
         otherwise AssertionError listing the events delivered instead."""
         __tracebackhide__ = True
+        _checks.room_arn(room)
         events = self.events()
         where = f" in {room}" if room is not None else ""
-        having = f" with attributes {dict(attributes)!r}" if attributes else ""
+        having = f" with attributes {dict(attributes)!r}" if attributes is not None else ""
         return expect(
             [event for event in events if event.matches(room, name, attributes)],
             f"EVENT {name!r}{where}{having}",
@@ -339,9 +377,12 @@ class FakeIvsChat:
         """The last MESSAGE delivered matching every given filter; otherwise AssertionError
         listing the messages delivered instead."""
         __tracebackhide__ = True
+        _checks.room_arn(room)
         messages = self.messages()
         filters = {"content": content, "room": room, "user_id": user_id, "attributes": attributes}
-        wanted = ", ".join(f"{key}={value!r}" for key, value in filters.items() if value)
+        wanted = ", ".join(
+            f"{key}={value!r}" for key, value in filters.items() if value is not None
+        )
         return expect(
             [m for m in messages if m.matches(room, content, user_id, attributes)],
             f"MESSAGE with {wanted}" if wanted else "MESSAGE",
@@ -368,12 +409,17 @@ class FakeIvsChat:
 
     def decode_token(self, token: str) -> ChatTokenClaims:
         """The claims of a chat token this fake issued; InvalidTokenError for any other."""
+        _checks.chat_token(token, "decode_token")
         return self._shared.sealer.open(token)
 
     def connect(self, token: str) -> ChatConnection:
-        """Open a Chat Messaging API connection with a chat token (which is then spent)."""
+        """Open a Chat Messaging API connection with a chat token (which is then spent): the
+        ``token`` string of a ``create_chat_token`` response."""
+        _checks.chat_token(token, "connect")
         with self._lock:
-            return self._shared.messaging.connect(token)
+            connection = self._shared.messaging.connect(token)
+            self._connections.add(connection)
+            return connection
 
     def register_review_handler(self, lambda_arn: str, handler: ReviewHandler) -> None:
         """Play the Lambda at ``lambda_arn`` for rooms whose message review handler points at it:
@@ -382,6 +428,10 @@ class FakeIvsChat:
         _checks.review_handler(lambda_arn, handler)
         with self._lock:
             self._shared.messaging.review_handlers[lambda_arn] = handler
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 class _MockIvsChat:
