@@ -434,6 +434,12 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
+def active_fake() -> FakeIvsChat | None:
+    """The fake active right now, if any."""
+    active = _routing.ROUTER.active
+    return active if isinstance(active, FakeIvsChat) else None
+
+
 class _MockIvsChat:
     def __init__(self, options: Mapping[str, Any]) -> None:
         self._options = options
@@ -476,4 +482,4 @@ def _placeholder(shape: _model.Shape) -> Any:
     return 0 if shape.type_name in ("integer", "long") else "injected"
 
 
-__all__ = ["FakeIvsChat", "Options", "Quotas", "fake_options", "mock_ivschat"]
+__all__ = ["FakeIvsChat", "Options", "Quotas", "active_fake", "fake_options", "mock_ivschat"]
