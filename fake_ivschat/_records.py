@@ -239,9 +239,20 @@ def freeze(value: dict[str, Any]) -> FrozenDict:
     return frozen
 
 
+_CONTAINERS = (dict, list)
+
+
 def _frozen(value: Any, mapping: type[FrozenDict], sequence: type[FrozenList]) -> Any:
+    # Scalars are passed over without a call: every recorded call is frozen, so this is hot.
     if isinstance(value, dict):
-        return mapping({key: _frozen(item, mapping, sequence) for key, item in value.items()})
+        return mapping(
+            {
+                key: _frozen(item, mapping, sequence) if isinstance(item, _CONTAINERS) else item
+                for key, item in value.items()
+            }
+        )
     if isinstance(value, list):
-        return sequence([_frozen(item, mapping, sequence) for item in value])
+        return sequence(
+            [_frozen(v, mapping, sequence) if isinstance(v, _CONTAINERS) else v for v in value]
+        )
     return value
