@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, cast
 
-import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from . import _model
 from ._chatlog_records import LOG_VERSION, Entry
 from ._routing import DUMMY_CREDENTIALS
 
@@ -388,8 +388,10 @@ def _batches(
 
 @functools.cache
 def _session() -> Any:
-    """A private session, made once moto is imported (so its loader caches the three models)."""
-    return botocore.session.Session()
+    """A hermetic session (the user's AWS profile, config or environment can never make a
+    delivery fail), made once moto is imported: moto adds its responder to botocore's built-in
+    handlers, which a session registers when it is made."""
+    return _model.hermetic_session()
 
 
 @functools.lru_cache(maxsize=64)  # clients hold no moto state: one per destination scope

@@ -3,55 +3,32 @@
 from __future__ import annotations
 
 import copy
-import inspect
 import logging
 import threading
+import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType, TracebackType
+from types import TracebackType
 from typing import Any, Callable, TypeVar
 
 from botocore import xform_name
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.client import BaseClient
 
-from . import _clock, _injection, _model, _routing, _wire
+from . import _checks, _clock, _injection, _model, _options, _routing, _wire
 from ._backend import RegionState, Room
 from ._chatlogs import ChatLogDelivery, LogDeliveryFailure
 from ._errors import InternalServerException, ServiceError
 from ._ids import IdGenerator
 from ._messaging import ChatConnection, Messaging, ReviewHandler
+from ._options import DEFAULT_ACCOUNT_ID, Options, Quotas, fake_options
 from ._records import RecordedCall, RecordedEvent, RecordedMessage, describe_call, expect
 from ._tokens import ChatTokenClaims, TokenSealer
 from ._validate import validate
 
-DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 DUMMY_CREDENTIALS = _routing.DUMMY_CREDENTIALS
 T = TypeVar("T")
 _log = logging.getLogger("fake_ivschat")
-
-
-@dataclass
-class Quotas:
-    """Service quotas of a fake; the defaults are the service's documented defaults."""
-
-    rooms: int = 50_000
-    logging_configurations: int = 10
-    # Calls per second per account and region, for the operations the model lets throttle.
-    api_rates: dict[str, int] = field(
-        default_factory=lambda: {"SendEvent": 100, "DeleteMessage": 100, "DisconnectUser": 100}
-    )
-    token_lifetime_seconds: int = 60
-    review_handler_timeout_ms: int = 200
-
-
-@dataclass(frozen=True)
-class Options:
-    """Behaviours where the service is undocumented; see the fidelity table in the README."""
-
-    logging_state_polls: int = 0
-    conflict_on_attached_logging_delete: bool = True
 
 
 class Shared:
@@ -90,11 +67,12 @@ _METHODS = {name: xform_name(name) for name in _model.operation_names()}
 class FakeIvsChat:
     """An in-process Amazon IVS Chat: state per (account, region), reached through real clients.
 
-    ``seed`` makes every generated ID reproducible; ``quotas`` overrides service quotas (the fake
-    keeps a copy: change ``fake.quotas``);
-    ``logging_state_polls`` makes logging configurations show CREATING/UPDATING/DELETING for that
-    many Get/List calls; ``conflict_on_attached_logging_delete=False`` lets a logging
-    configuration be deleted while rooms use it (they drop the reference).
+    ``account_id`` is a 12-digit string; ``seed`` (an int) makes every generated ID reproducible;
+    ``quotas`` (a :class:`Quotas`) overrides service quotas (the fake keeps a copy: change
+    ``fake.quotas``); ``logging_state_polls`` (an int >= 0) makes logging configurations show
+    CREATING/UPDATING/DELETING for that many Get/List calls;
+    ``conflict_on_attached_logging_delete=False`` lets a logging configuration be deleted while
+    rooms use it (they drop the reference). A bad option is a TypeError or ValueError at once.
     """
 
     def __init__(
@@ -106,6 +84,13 @@ class FakeIvsChat:
         logging_state_polls: int = 0,
         conflict_on_attached_logging_delete: bool = True,
     ) -> None:
+        _options.check(
+            account_id=account_id,
+            seed=seed,
+            quotas=quotas,
+            logging_state_polls=logging_state_polls,
+            conflict_on_attached_logging_delete=conflict_on_attached_logging_delete,
+        )
         self.account_id = account_id
         options = Options(logging_state_polls, conflict_on_attached_logging_delete)
         # A copy: quotas are changed in place, and one Quotas object given to a marker or to
@@ -115,6 +100,25 @@ class FakeIvsChat:
         self._calls: list[RecordedCall] = []
         self._injected: dict[str, list[_injection.Injected]] = {}
         self._chat_logs = ChatLogDelivery(self._shared)
+        self._connections: weakref.WeakSet[ChatConnection] = weakref.WeakSet()
+
+    def __repr__(self) -> str:
+        with self._lock:
+            regions = [self._describe(state) for state in list(self._shared.regions.values())]
+            calls = len(self._calls)
+            connections = sum(1 for connection in list(self._connections) if not connection.closed)
+        return (
+            f"<FakeIvsChat account {self.account_id}, {'active' if self.active else 'inactive'};"
+            f" {'; '.join(regions) or 'no rooms'}; {_count(calls, 'call')},"
+            f" {_count(connections, 'open connection')}>"
+        )
+
+    def _describe(self, state: RegionState) -> str:
+        account = f"{state.account_id} " if state.account_id != self.account_id else ""
+        return (
+            f"{account}{state.region}: {_count(len(state.rooms), 'room')},"
+            f" {_count(len(state.logging), 'logging configuration')}"
+        )
 
     @property
     def quotas(self) -> Quotas:
@@ -127,9 +131,14 @@ class FakeIvsChat:
         self, region_name: str = DEFAULT_REGION, *, account_id: str | None = None, **kwargs: Any
     ) -> BaseClient:
         """A real botocore ``ivschat`` client answered by this fake (``account_id`` defaults to the
-        fake's); other keyword arguments go to ``create_client``."""
-        for key, value in DUMMY_CREDENTIALS.items():
-            kwargs.setdefault(key, value)
+        fake's); other keyword arguments go to ``create_client``.
+
+        The client is hermetic: it reads no AWS environment variable, profile, config or
+        credentials file (botocore's defaults apply; pass ``config=`` to change them) and signs
+        with dummy credentials unless given some.
+        """
+        if kwargs.get("aws_access_key_id") is None and kwargs.get("aws_secret_access_key") is None:
+            kwargs.update(DUMMY_CREDENTIALS)
         client: BaseClient = _model.botocore_session().create_client(
             _model.SERVICE_NAME, region_name=region_name, **kwargs
         )
@@ -138,11 +147,14 @@ class FakeIvsChat:
 
     def attach(self, client: BaseClient, account_id: str | None = None) -> None:
         """Answer every call of an existing ``ivschat`` client with this fake until
-        :meth:`detach`; its requests are no longer signed, so it needs no credentials."""
+        :meth:`detach`; its requests are no longer signed, so it needs no credentials.
+        TypeError for anything but an ivschat client (an S3 client would keep going to AWS)."""
+        _checks.ivschat_client(client, "attach")
         self._bind(client, account_id, signed=False)
 
     def detach(self, client: BaseClient) -> None:
         """Give a client bound to this fake back to botocore, exactly as it was."""
+        _checks.ivschat_client(client, "detach")
         with self._lock:
             if _routing.bound_owner(client) is self:
                 _routing.unbind(client)
@@ -312,11 +324,23 @@ class FakeIvsChat:
             return list(self._calls)
 
     def get_calls(self, operation: str | None = None, **params: Any) -> list[RecordedCall]:
-        """The recorded calls of ``operation`` (any if None) that sent every given param."""
+        """The recorded calls of ``operation`` (any if None) that sent every given param.
+
+        ValueError for an operation or param name no call can have (``"create_room"``: did you
+        mean ``"CreateRoom"``?), which would otherwise silently match nothing.
+        """
+        self._check_filter(operation, params)
         return [call for call in self.calls if call.matches(operation, params)]
+
+    @staticmethod
+    def _check_filter(operation: str | None, params: Mapping[str, Any]) -> None:
+        if operation is not None:
+            _checks.operation(operation)
+        _checks.call_params(operation, params)
 
     def events(self, room: str | None = None, *, name: str | None = None) -> list[RecordedEvent]:
         """EVENT frames delivered, in order; ``room`` an ARN (None: every room)."""
+        _checks.room_arn(room)
         with self._lock:
             return [e for e in self._shared.messaging.events if e.matches(room, name, None)]
 
@@ -324,6 +348,7 @@ class FakeIvsChat:
         self, room: str | None = None, *, user_id: str | None = None
     ) -> list[RecordedMessage]:
         """MESSAGE frames delivered, in order; ``room`` an ARN (None: every room)."""
+        _checks.room_arn(room)
         with self._lock:
             messages = self._shared.messaging.messages
             return [m for m in messages if m.matches(room, None, user_id, None)]
@@ -332,6 +357,7 @@ class FakeIvsChat:
         """The last recorded call of ``operation`` that sent every given param (top-level,
         compared with ``==``); otherwise AssertionError listing the calls recorded instead."""
         __tracebackhide__ = True
+        self._check_filter(operation, params)
         calls = self.calls
         return expect(
             [call for call in calls if call.matches(operation, params)],
@@ -346,9 +372,10 @@ class FakeIvsChat:
         """The last EVENT ``name`` delivered (in ``room``, with at least ``attributes``);
         otherwise AssertionError listing the events delivered instead."""
         __tracebackhide__ = True
+        _checks.room_arn(room)
         events = self.events()
         where = f" in {room}" if room is not None else ""
-        having = f" with attributes {dict(attributes)!r}" if attributes else ""
+        having = f" with attributes {dict(attributes)!r}" if attributes is not None else ""
         return expect(
             [event for event in events if event.matches(room, name, attributes)],
             f"EVENT {name!r}{where}{having}",
@@ -367,9 +394,12 @@ class FakeIvsChat:
         """The last MESSAGE delivered matching every given filter; otherwise AssertionError
         listing the messages delivered instead."""
         __tracebackhide__ = True
+        _checks.room_arn(room)
         messages = self.messages()
         filters = {"content": content, "room": room, "user_id": user_id, "attributes": attributes}
-        wanted = ", ".join(f"{key}={value!r}" for key, value in filters.items() if value)
+        wanted = ", ".join(
+            f"{key}={value!r}" for key, value in filters.items() if value is not None
+        )
         return expect(
             [m for m in messages if m.matches(room, content, user_id, attributes)],
             f"MESSAGE with {wanted}" if wanted else "MESSAGE",
@@ -399,15 +429,23 @@ class FakeIvsChat:
 
     def decode_token(self, token: str) -> ChatTokenClaims:
         """The claims of a chat token this fake issued; InvalidTokenError for any other."""
+        _checks.chat_token(token, "decode_token")
         return self._shared.sealer.open(token)
 
     def connect(self, token: str) -> ChatConnection:
-        """Open a Chat Messaging API connection with a chat token (which is then spent)."""
+        """Open a Chat Messaging API connection with a chat token (which is then spent): the
+        ``token`` string of a ``create_chat_token`` response."""
+        _checks.chat_token(token, "connect")
         with self._lock:
-            return self._shared.messaging.connect(token)
+            connection = self._shared.messaging.connect(token)
+            self._connections.add(connection)
+            return connection
 
     def register_review_handler(self, lambda_arn: str, handler: ReviewHandler) -> None:
-        """Play the Lambda at ``lambda_arn`` for rooms whose message review handler points at it."""
+        """Play the Lambda at ``lambda_arn`` for rooms whose message review handler points at it:
+        ``handler(request: dict) -> dict``. TypeError or ValueError for anything else (a
+        mistake here would only show as the room's fallback result applying)."""
+        _checks.review_handler(lambda_arn, handler)
         with self._lock:
             self._shared.messaging.review_handlers[lambda_arn] = handler
 
@@ -420,19 +458,14 @@ def _internal(operation: str, raised: Exception) -> InternalServerException:
     )
 
 
-_OPTIONS = frozenset(inspect.signature(FakeIvsChat).parameters)
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def fake_options(options: Mapping[str, Any], source: str) -> Mapping[str, Any]:
-    """``options`` frozen, once checked to be FakeIvsChat keyword arguments; TypeError naming
-    the unknown ones (``source`` says where they came from)."""
-    unknown = sorted(set(options) - _OPTIONS)
-    if unknown:
-        raise TypeError(
-            f"{source} got unknown option(s) {', '.join(map(repr, unknown))}; "
-            f"valid options: {', '.join(sorted(_OPTIONS))}"
-        )
-    return MappingProxyType(dict(options))
+def active_fake() -> FakeIvsChat | None:
+    """The fake active right now, if any."""
+    active = _routing.ROUTER.active
+    return active if isinstance(active, FakeIvsChat) else None
 
 
 class _MockIvsChat:
@@ -470,4 +503,4 @@ def mock_ivschat(**options: Any) -> _MockIvsChat:
     return _MockIvsChat(fake_options(options, "mock_ivschat()"))
 
 
-__all__ = ["FakeIvsChat", "Options", "Quotas", "fake_options", "mock_ivschat"]
+__all__ = ["FakeIvsChat", "Options", "Quotas", "active_fake", "fake_options", "mock_ivschat"]

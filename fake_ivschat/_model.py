@@ -1,12 +1,17 @@
-"""botocore's service model for ivschat, loaded once; the only module touching botocore.model."""
+"""botocore's service model for ivschat, loaded once (the only module touching botocore.model),
+and the hermetic botocore sessions the fake's own clients are made from."""
 
 from __future__ import annotations
 
 import functools
+import os
 from typing import Any
 
 import botocore.session
+from botocore.credentials import CredentialResolver
+from botocore.loaders import Loader
 from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
+from botocore.tokens import TokenProviderChain
 
 SERVICE_NAME = "ivschat"
 
@@ -22,15 +27,40 @@ __all__ = [
 
 
 @functools.cache
+def loader() -> Loader:
+    """botocore's own data files only: never ``AWS_DATA_PATH``, ``~/.aws/models`` or a config
+    file, so loading a model cannot fail because of the user's AWS setup (a bad profile, a
+    malformed config file). One loader: it caches every model it parses."""
+    return Loader(extra_search_paths=[Loader.BUILTIN_DATA_PATH], include_default_search_paths=False)
+
+
+def hermetic_session() -> Any:
+    """A new botocore session that reads nothing of the user's: no environment variable, config
+    or credentials file, profile or credential provider (every setting is botocore's default),
+    so the clients it makes behave alike on every machine. They need explicit credentials."""
+    session = botocore.session.Session()
+    session.register_component("data_loader", loader())
+    for name, (_, _, default, convert) in list(session.session_var_map.items()):
+        if name in ("config_file", "credentials_file"):
+            default = os.devnull  # not a regular file: botocore reads it as "no file"
+        elif name == "ignore_configured_endpoint_urls":
+            default = True  # AWS_ENDPOINT_URL* would be read from os.environ directly
+        session.session_var_map[name] = (None, None, default, convert)
+    session.register_component("credential_provider", CredentialResolver(providers=[]))
+    session.register_component("token_provider", TokenProviderChain(providers=[]))
+    return session
+
+
+@functools.cache
 def botocore_session() -> Any:
-    """A private botocore session: its loader caches the parsed model for every client we make."""
-    return botocore.session.get_session()
+    """The hermetic session every ``fake.client()`` is made from (made once: client creation
+    reuses its parsed endpoint rules)."""
+    return hermetic_session()
 
 
 @functools.cache
 def service_model() -> ServiceModel:
-    model: ServiceModel = botocore_session().get_service_model(SERVICE_NAME)
-    return model
+    return ServiceModel(loader().load_service_model(SERVICE_NAME, "service-2"), SERVICE_NAME)
 
 
 @functools.cache
@@ -40,6 +70,13 @@ def operation(name: str) -> OperationModel:
 
 def operation_names() -> list[str]:
     return list(service_model().operation_names)
+
+
+@functools.cache
+def input_members(operation_name: str) -> frozenset[str]:
+    """The names of the members an operation's request may carry, e.g. ``"roomIdentifier"``."""
+    shape = operation(operation_name).input_shape
+    return frozenset(shape.members) if shape is not None else frozenset()
 
 
 @functools.cache

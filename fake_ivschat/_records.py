@@ -7,12 +7,21 @@ import reprlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NoReturn, TypeVar
+from typing import Any, ClassVar, NoReturn, TypeVar
 
 # How many recorded items an assertion failure lists (the most recent ones).
 MAX_LISTED = 30
 
-_short = reprlib.Repr()
+
+class _ShortRepr(reprlib.Repr):
+    def repr1(self, x: Any, level: int) -> str:
+        # reprlib picks a method by type name: shorten read-only containers as the plain ones.
+        if isinstance(x, (FrozenDict, FrozenList)):
+            x = dict(x) if isinstance(x, dict) else list(x)
+        return super().repr1(x, level)
+
+
+_short = _ShortRepr()
 _short.maxstring = _short.maxother = 80
 _short.maxlist = _short.maxdict = 10
 _short.maxlevel = 4
@@ -22,7 +31,11 @@ R = TypeVar("R")
 
 @dataclass(frozen=True)
 class RecordedCall:
-    """One API call as it reached the fake: ``params`` as sent; ``response`` or ``error`` code."""
+    """One API call as it reached the fake: ``params`` as sent; ``response`` or ``error`` code.
+
+    ``params`` and ``response`` are read-only (nested dicts and lists too; the lists compare
+    equal to plain lists); ``copy.deepcopy(call.params)`` gives a mutable copy.
+    """
 
     operation: str
     region: str
@@ -31,6 +44,12 @@ class RecordedCall:
     response: dict[str, Any] | None = field(default=None, hash=False)
     error: str | None = None
     error_message: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        # Read-only copies: no test can change what another reads, nor what the fake answered.
+        object.__setattr__(self, "params", _frozen(self.params, _CallDict, _CallList))
+        if self.response is not None:
+            object.__setattr__(self, "response", _frozen(self.response, _CallDict, _CallList))
 
     @property
     def ok(self) -> bool:
@@ -147,6 +166,10 @@ def expect(found: Sequence[R], wanted: str, kind: str, recorded: Sequence[object
     raise AssertionError("\n".join(lines))
 
 
+_FRAMES = "Delivered frames and records are read-only (every holder shares them); change a copy:"
+_CALLS = "Recorded calls are read-only (they keep what was sent and answered); change a copy:"
+
+
 class FrozenDict(dict):  # type: ignore[type-arg]
     """A read-only dict: a frame or record as the fake delivered it, shared by every holder.
 
@@ -156,12 +179,10 @@ class FrozenDict(dict):  # type: ignore[type-arg]
     """
 
     __slots__ = ()
+    _refusal: ClassVar[str] = f"{_FRAMES} dict(frame) or copy.deepcopy(frame)."
 
     def _refuse(self, *_: Any, **__: Any) -> NoReturn:
-        raise TypeError(
-            "Delivered frames and records are read-only (every holder shares them);"
-            " change a copy: dict(frame) or copy.deepcopy(frame)."
-        )
+        raise TypeError(self._refusal)
 
     __setitem__ = __delitem__ = __ior__ = _refuse
     clear = pop = popitem = setdefault = update = _refuse
@@ -173,11 +194,65 @@ class FrozenDict(dict):  # type: ignore[type-arg]
         return {key: copy.deepcopy(value, memo) for key, value in self.items()}
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (FrozenDict, (dict(self),))
+        return (type(self), (dict(self),))
+
+
+class FrozenList(list):  # type: ignore[type-arg]
+    """A read-only list, equal to a plain list with the same items; ``list(value)`` or
+    ``copy.deepcopy(value)`` gives a mutable copy."""
+
+    __slots__ = ()
+    _refusal: ClassVar[str] = f"{_FRAMES} list(value) or copy.deepcopy(value)."
+
+    def _refuse(self, *_: Any, **__: Any) -> NoReturn:
+        raise TypeError(self._refusal)
+
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+    append = clear = extend = insert = pop = remove = reverse = sort = _refuse
+
+    def __copy__(self) -> list[Any]:
+        return list(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> list[Any]:
+        return [copy.deepcopy(value, memo) for value in self]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (list(self),))
+
+
+_CALL_COPY = f"{_CALLS} copy.deepcopy(call.params) or copy.deepcopy(call.response)."
+
+
+class _CallDict(FrozenDict):
+    __slots__ = ()
+    _refusal = _CALL_COPY
+
+
+class _CallList(FrozenList):
+    __slots__ = ()
+    _refusal = _CALL_COPY
 
 
 def freeze(value: dict[str, Any]) -> FrozenDict:
-    """``value`` as a FrozenDict, nested objects included (frames nest no lists)."""
-    return FrozenDict(
-        {key: freeze(item) if isinstance(item, dict) else item for key, item in value.items()}
-    )
+    """``value`` as a FrozenDict, nested dicts and lists read-only too."""
+    frozen: FrozenDict = _frozen(value, FrozenDict, FrozenList)
+    return frozen
+
+
+_CONTAINERS = (dict, list)
+
+
+def _frozen(value: Any, mapping: type[FrozenDict], sequence: type[FrozenList]) -> Any:
+    # Scalars are passed over without a call: every recorded call is frozen, so this is hot.
+    if isinstance(value, dict):
+        return mapping(
+            {
+                key: _frozen(item, mapping, sequence) if isinstance(item, _CONTAINERS) else item
+                for key, item in value.items()
+            }
+        )
+    if isinstance(value, list):
+        return sequence(
+            [_frozen(v, mapping, sequence) if isinstance(v, _CONTAINERS) else v for v in value]
+        )
+    return value

@@ -2,22 +2,32 @@
 
 It holds no logic: it merges the marker's options, starts a fake, yields it and stops it. It also
 keeps botocore from probing the EC2 instance-metadata address, which a client made at import time
-(before any fake is active) would otherwise do when it finds no credentials.
+(before any fake is active) would otherwise do when it finds no credentials, and stops a fake a
+test left active (failing that test at teardown), so later tests are unaffected.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from typing import Any
 
 import pytest
 
-from ._fake import FakeIvsChat, fake_options
+from ._fake import FakeIvsChat, active_fake, fake_options
 
 MARKER = "fake_ivschat"
 # botocore's own switch; the plugin sets it to "true" only when the user has not set it at all.
 IMDS_SWITCH = "AWS_EC2_METADATA_DISABLED"
+# The fake active when the test's function started (or, if setup failed, when setup started):
+# one still active after teardown that is not this one was left running by the test.
+_ACTIVE_AT_START = pytest.StashKey["FakeIvsChat | None"]()
+LEAKED = (
+    "{test} left a FakeIvsChat active: {fake!r}.\n"
+    "The plugin stopped it so that later tests are unaffected. Stop every fake a test starts:"
+    " use `with mock_ivschat() as fake:` or the fake_ivschat fixture, or call fake.stop() in a"
+    " `finally:` block."
+)
 
 
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
@@ -30,6 +40,37 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
 
 def _restore_imds_switch() -> None:
     os.environ.pop(IMDS_SWITCH, None)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item.stash[_ACTIVE_AT_START] = active_fake()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    # A fake started by a fixture during setup (of any scope) was active when the test started.
+    item.stash[_ACTIVE_AT_START] = active_fake()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
+    outcome = yield
+    if call.when != "teardown":
+        return
+    leaked = active_fake()
+    if leaked is None or leaked is item.stash.get(_ACTIVE_AT_START, None):
+        return
+    message = LEAKED.format(test=item.nodeid, fake=leaked)
+    leaked.stop()
+    # Failing the teardown report (instead of raising from a hook) works on every pluggy.
+    report: pytest.TestReport = outcome.get_result()
+    if report.passed:
+        report.outcome, report.longrepr = "failed", message
+    else:
+        report.sections.append(("fake_ivschat", message))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -51,8 +92,9 @@ def _options(node: pytest.Item) -> Mapping[str, Any]:
         merged = {**marker.kwargs, **merged}
     try:
         return fake_options(merged, f"@pytest.mark.{MARKER}")
-    except TypeError as error:
-        pytest.fail(str(error), pytrace=False)
+    except (TypeError, ValueError) as error:
+        problem = str(error)
+    pytest.fail(problem, pytrace=False)  # outside the except: no "During handling..." twice
 
 
 @pytest.fixture

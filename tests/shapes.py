@@ -17,8 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-import botocore.session
 import pytest
+from botocore.loaders import Loader
+from botocore.model import ServiceModel
 
 try:  # Python >= 3.11
     from re import _parser as sre_parse  # type: ignore[attr-defined]
@@ -38,8 +39,9 @@ ISO_8601 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d
 
 @functools.cache
 def service_model() -> Any:
-    """botocore's ivschat model, read through a session of our own (not the fake's)."""
-    return botocore.session.get_session().get_service_model("ivschat")
+    """botocore's ivschat model, read by a loader of our own (not the fake's) and, like the
+    fake's, without the user's AWS config (tests may break it on purpose)."""
+    return ServiceModel(Loader().load_service_model("ivschat", "service-2"), "ivschat")
 
 
 # --------------------------------------------------------------------------- output checking

@@ -159,3 +159,45 @@ def test_assertion_helpers_hide_their_frames_from_pytest(pytester: pytest.Pytest
     result.stdout.fnmatch_lines(["E *AssertionError: No CreateRoom(name='x') call was recorded."])
     result.stdout.no_fnmatch_line("*def assert_called*")
     result.stdout.no_fnmatch_line("*def expect*")
+
+
+def test_falsy_filters_stay_in_the_failure_text(fake: FakeIvsChat, client: Any) -> None:
+    arn = client.create_room()["arn"]
+    token = client.create_chat_token(
+        roomIdentifier=arn, userId="alice", capabilities=["SEND_MESSAGE"]
+    )["token"]
+    fake.connect(token).send_message("hi")
+    client.send_event(roomIdentifier=arn, eventName="app:go", attributes={"a": "1"})
+    with pytest.raises(AssertionError) as error:
+        fake.assert_message("", user_id="")
+    assert str(error.value).startswith(
+        "No MESSAGE with content='', user_id='' was recorded.\nRecorded messages (1):"
+    )
+    assert fake.assert_message(attributes={}).content == "hi"  # {} matches any attributes
+    with pytest.raises(AssertionError) as error:
+        fake.assert_event("app:stop", attributes={})
+    assert str(error.value).startswith("No EVENT 'app:stop' with attributes {} was recorded.")
+
+
+def test_the_fake_says_what_it_holds() -> None:
+    fake = FakeIvsChat("111122223333", seed=1)
+    assert repr(fake) == (
+        "<FakeIvsChat account 111122223333, inactive; no rooms; 0 calls, 0 open connections>"
+    )
+    west = fake.client(REGION)
+    arn = west.create_room()["arn"]
+    west.create_room()
+    west.create_logging_configuration(destinationConfiguration={"s3": {"bucketName": "logs"}})
+    fake.client("eu-west-1", account_id="444455556666").create_room()
+    alice, bob = (
+        fake.connect(west.create_chat_token(roomIdentifier=arn, userId=user)["token"])
+        for user in ("alice", "bob")
+    )
+    bob.close()
+    with fake:
+        assert repr(fake) == (
+            f"<FakeIvsChat account 111122223333, active; {REGION}: 2 rooms, 1 logging"
+            " configuration; 444455556666 eu-west-1: 1 room, 0 logging configurations; 6 calls,"
+            " 1 open connection>"
+        )
+    assert alice.user_id == "alice"

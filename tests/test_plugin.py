@@ -160,6 +160,41 @@ def test_an_unknown_option_errors_that_test_at_setup(pytester: pytest.Pytester) 
     result.stdout.no_fnmatch_line("*plugin.py*")  # the plugin's frames are not shown
 
 
+def test_a_bad_option_value_errors_that_test_at_setup(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        pytestmark = pytest.mark.fake_ivschat(quotas={"rooms": 1})
+
+        def test_dict_quotas(fake_ivschat):
+            pass
+
+        @pytest.mark.fake_ivschat(account_id="abc", quotas=None)
+        def test_bad_account(fake_ivschat):
+            pass
+
+        @pytest.mark.fake_ivschat(quotas=None)
+        def test_the_closest_marker_fixes_it(fake_ivschat):
+            pass
+        """
+    )
+    result = run(pytester)
+    result.assert_outcomes(passed=1, errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at setup of test_dict_quotas*",
+            "@pytest.mark.fake_ivschat: quotas must be a Quotas, got {'rooms': 1} (dict); build"
+            " one with `from fake_ivschat import Quotas` and quotas=Quotas(rooms=1)",
+            "*ERROR at setup of test_bad_account*",
+            "@pytest.mark.fake_ivschat: account_id must be a 12-digit AWS account ID string such"
+            " as '123456789012', got 'abc'",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*plugin.py*")
+    result.stdout.no_fnmatch_line("During handling*")
+
+
 def test_the_marker_is_registered(pytester: pytest.Pytester) -> None:
     result = run(pytester, "--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.fake_ivschat(**options): FakeIvsChat keyword*"])
@@ -258,3 +293,93 @@ def test_the_metadata_switch_is_set_while_pytest_runs(
     )
     run(pytester).assert_outcomes(passed=1)
     assert "AWS_EC2_METADATA_DISABLED" not in os.environ
+
+
+LEAKING_TESTS = """
+import boto3
+import pytest
+from fake_ivschat import FakeIvsChat, mock_ivschat
+
+def test_starts_and_fails():
+    fake = FakeIvsChat(account_id="111111111111").start()
+    fake.client("us-west-2").create_room(name="left-behind")
+    raise AssertionError("failed before stop()")
+
+def test_enters_and_never_exits():
+    mock_ivschat(account_id="222222222222").__enter__()
+
+def test_later_with_the_fixture(fake_ivschat):
+    assert fake_ivschat.account_id == "123456789012"
+    assert boto3.client("ivschat", region_name="us-west-2").list_rooms()["rooms"] == []
+
+def test_later_without_the_fixture():
+    with pytest.raises(RuntimeError):
+        FakeIvsChat.current()
+"""
+
+
+def test_a_fake_left_active_fails_its_test_and_is_stopped(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(LEAKING_TESTS)
+    result = run(pytester)
+    result.assert_outcomes(passed=3, failed=1, errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_starts_and_fails*",
+            "test_a_fake_left_active_fails_its_test_and_is_stopped.py::test_starts_and_fails left"
+            " a FakeIvsChat active: <FakeIvsChat account 111111111111*",
+            "The plugin stopped it so that later tests are unaffected. Stop every fake a test"
+            " starts: use `with mock_ivschat() as fake:` or the fake_ivschat fixture, or call"
+            " fake.stop() in a `finally:` block.",
+            "*ERROR at teardown of test_enters_and_never_exits*",
+            "*::test_enters_and_never_exits left a FakeIvsChat active: <FakeIvsChat account"
+            " 222222222222*",
+        ]
+    )
+
+
+def test_a_fake_started_by_a_wider_fixture_keeps_working(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import pytest
+        from fake_ivschat import FakeIvsChat
+
+        @pytest.fixture(scope="session")
+        def session_fake():
+            fake = FakeIvsChat(account_id="333333333333").start()
+            yield fake
+            fake.stop()
+
+        @pytest.fixture(scope="module")
+        def module_fake():
+            with FakeIvsChat(account_id="444444444444") as fake:
+                yield fake
+        """
+    )
+    pytester.makepyfile(
+        test_a="""
+        import boto3
+        from fake_ivschat import FakeIvsChat
+
+        def test_first(session_fake):
+            boto3.client("ivschat", region_name="us-west-2").create_room(name="shared")
+
+        def test_second(session_fake):
+            assert FakeIvsChat.current() is session_fake
+            assert len(session_fake.get_calls("CreateRoom")) == 1
+
+        def test_without_asking_for_it():
+            assert FakeIvsChat.current().account_id == "333333333333"
+        """,
+        test_b="""
+        from fake_ivschat import FakeIvsChat
+
+        def test_module_one(module_fake):
+            assert FakeIvsChat.current() is module_fake
+
+        def test_module_two(module_fake):
+            assert FakeIvsChat.current() is module_fake
+        """,
+    )
+    # Fakes do not nest: the session's fake and the module's are tried in runs of their own.
+    run(pytester, "test_a.py").assert_outcomes(passed=3)
+    run(pytester, "test_b.py").assert_outcomes(passed=2)

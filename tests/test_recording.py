@@ -3,7 +3,10 @@ with its response or its error."""
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+import json
+import pickle
+from typing import Any, Callable
 
 import pytest
 
@@ -102,3 +105,53 @@ def test_calls_is_a_snapshot(fake: FakeIvsChat, client: Any) -> None:
     snapshot.append(snapshot[0] if snapshot else None)  # type: ignore[arg-type]
     client.list_rooms()
     assert len(fake.calls) == 1
+
+
+CALLS_ARE_READ_ONLY = (
+    "Recorded calls are read-only (they keep what was sent and answered); change a copy:"
+    " copy.deepcopy(call.params) or copy.deepcopy(call.response)."
+)
+
+
+def test_recorded_params_and_responses_are_read_only_all_the_way_down(
+    fake: FakeIvsChat, client: Any
+) -> None:
+    arn = client.create_room(name="lobby", tags={"team": "a"})["arn"]
+    client.create_chat_token(roomIdentifier=arn, userId="u", capabilities=["SEND_MESSAGE"])
+    room, token = fake.calls
+    assert room.response is not None
+    changes: list[Callable[[], Any]] = [
+        lambda: room.params.update(name="stage"),
+        lambda: room.params.__setitem__("name", "stage"),
+        lambda: room.params["tags"].__setitem__("team", "b"),
+        lambda: room.params["tags"].pop("team"),
+        lambda: room.response.__setitem__("arn", "x"),  # type: ignore[union-attr]
+        lambda: room.response["tags"].clear(),  # type: ignore[index]
+        lambda: token.params["capabilities"].append("DELETE_MESSAGE"),
+        lambda: token.params["capabilities"].__setitem__(0, "DELETE_MESSAGE"),
+        lambda: token.params["capabilities"].sort(),
+        lambda: token.params["capabilities"].__iadd__(["DISCONNECT_USER"]),
+    ]
+    for change in changes:
+        with pytest.raises(TypeError) as info:
+            change()
+        assert str(info.value) == CALLS_ARE_READ_ONLY
+    assert room.params == {"name": "lobby", "tags": {"team": "a"}}
+    assert token.params["capabilities"] == ["SEND_MESSAGE"]  # equal to a plain list
+    assert fake.get_calls("CreateChatToken", capabilities=["SEND_MESSAGE"]) == [token]
+
+
+def test_copies_of_recorded_calls_are_plain_and_mutable(fake: FakeIvsChat, client: Any) -> None:
+    arn = client.create_room(tags={"team": "a"})["arn"]
+    client.create_chat_token(roomIdentifier=arn, userId="u", capabilities=["SEND_MESSAGE"])
+    room, token = fake.calls
+    params = copy.deepcopy(token.params)
+    params["capabilities"].append("DELETE_MESSAGE")
+    assert type(params) is dict and type(params["capabilities"]) is list
+    assert token.params["capabilities"] == ["SEND_MESSAGE"]
+    response = copy.deepcopy(room.response)
+    assert response is not None
+    response["tags"]["team"] = "b"
+    assert room.response is not None and room.response["tags"] == {"team": "a"}
+    assert json.loads(json.dumps(token.params)) == token.params
+    assert pickle.loads(pickle.dumps(room)) == room

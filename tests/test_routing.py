@@ -430,3 +430,140 @@ class TestDecoratedPytestClass:
 def test_helpers_of_a_decorated_class_are_not_wrapped() -> None:
     with pytest.raises(RuntimeError):
         TestDecoratedPytestClass().helper()
+
+
+# ---------------------------------------------------------- decorated class hierarchies
+
+
+def run_cases(case: type[unittest.TestCase]) -> None:
+    tests = unittest.defaultTestLoader.loadTestsFromTestCase(case)
+    result = unittest.TextTestRunner(stream=io.StringIO()).run(tests)
+    assert result.wasSuccessful(), result.errors + result.failures
+    assert result.testsRun == tests.countTestCases() > 0
+    with pytest.raises(RuntimeError):
+        FakeIvsChat.current()
+
+
+class Seen:
+    """What each test saw: (test id, account of the fake in setUp, in the test, in cleanups)."""
+
+    def __init__(self) -> None:
+        self.by_test: dict[str, list[FakeIvsChat]] = {}
+
+    def note(self, case: unittest.TestCase) -> None:
+        self.by_test.setdefault(case.id().rpartition(".")[2], []).append(FakeIvsChat.current())
+
+    def accounts(self) -> dict[str, str]:
+        """Each test's one fake's account; fails if a test saw more than one fake."""
+        for test, fakes in self.by_test.items():
+            assert all(fake is fakes[0] for fake in fakes), f"{test} saw {len(set(fakes))} fakes"
+        return {test: fakes[0].account_id for test, fakes in sorted(self.by_test.items())}
+
+
+def test_a_decorated_subclass_of_a_decorated_test_case_gets_one_fake_per_test() -> None:
+    seen = Seen()
+
+    @mock_ivschat(account_id="111111111111")
+    class Base(unittest.TestCase):
+        def setUp(self) -> None:
+            seen.note(self)
+            self.addCleanup(seen.note, self)
+
+        def test_base(self) -> None:
+            seen.note(self)
+
+    @mock_ivschat(account_id="222222222222")
+    class Child(Base):
+        def test_child(self) -> None:
+            seen.note(self)
+            boto3.client("ivschat", region_name=REGION).create_room()
+
+    run_cases(Base)
+    base_only = seen.accounts()
+    seen.by_test.clear()
+    run_cases(Child)
+    assert base_only == {"test_base": "111111111111"}
+    assert seen.accounts() == {"test_base": "222222222222", "test_child": "222222222222"}
+
+
+def test_a_decorated_subclass_whose_set_up_calls_super_gets_one_fake() -> None:
+    seen = Seen()
+
+    @mock_ivschat(account_id="111111111111")
+    class Base(unittest.TestCase):
+        def setUp(self) -> None:
+            seen.note(self)
+
+    @mock_ivschat(account_id="222222222222")
+    class Child(Base):
+        def setUp(self) -> None:
+            seen.note(self)  # the closest decorator's fake is active before super().setUp()
+            super().setUp()
+            self.addCleanup(seen.note, self)
+
+        def test_child(self) -> None:
+            seen.note(self)
+
+    run_cases(Child)
+    assert seen.accounts() == {"test_child": "222222222222"}
+    assert len(seen.by_test["test_child"]) == 4
+
+
+def test_an_undecorated_subclass_whose_set_up_calls_super_gets_the_bases_fake() -> None:
+    seen = Seen()
+
+    @mock_ivschat(account_id="111111111111")
+    class Base(unittest.TestCase):
+        pass
+
+    class Child(Base):
+        def setUp(self) -> None:
+            super().setUp()
+            seen.note(self)
+
+        def test_child(self) -> None:
+            seen.note(self)
+
+    run_cases(Child)
+    assert seen.accounts() == {"test_child": "111111111111"}
+
+
+def test_a_decorated_subclass_of_an_undecorated_test_case() -> None:
+    seen = Seen()
+
+    class Base(unittest.TestCase):
+        def setUp(self) -> None:
+            seen.note(self)
+
+        def test_base(self) -> None:
+            seen.note(self)
+
+    @mock_ivschat(account_id="222222222222")
+    class Child(Base):
+        pass
+
+    run_cases(Child)
+    assert seen.accounts() == {"test_base": "222222222222"}
+    with pytest.raises(RuntimeError):
+        Base("test_base").setUp()  # the base class is left undecorated
+
+
+def test_decorated_subclasses_of_a_decorated_plain_class_use_their_own_options() -> None:
+    @mock_ivschat(account_id="111111111111")
+    class Base:
+        def test_inherited(self) -> str:
+            return FakeIvsChat.current().account_id
+
+        @mock_ivschat(account_id="333333333333")
+        def test_own_decorator(self) -> str:
+            return FakeIvsChat.current().account_id
+
+    @mock_ivschat(account_id="222222222222")
+    class Child(Base):
+        def test_child(self) -> str:
+            return FakeIvsChat.current().account_id
+
+    assert Base().test_inherited() == "111111111111"
+    assert Child().test_inherited() == "222222222222"
+    assert Child().test_child() == "222222222222"
+    assert Base().test_own_decorator() == Child().test_own_decorator() == "333333333333"

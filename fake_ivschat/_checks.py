@@ -1,0 +1,193 @@
+"""Checks of what a test passes to the fake, failing at once with what to pass instead: a mistake
+that would otherwise match nothing (or apply a fallback) is a clear error, not a passing test."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import inspect
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Callable
+
+from botocore.client import BaseClient
+
+from . import _model, _validate
+
+
+def describe(value: object) -> str:
+    """``'5' (str)``: a value with its type, for messages."""
+    text = repr(value)
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return f"{text} ({type(value).__name__})"
+
+
+def _folded(name: str) -> str:
+    return re.sub(r"[\W_]", "", name).lower()
+
+
+def suggest(name: str, choices: Iterable[str]) -> str:
+    """``"; did you mean 'CreateRoom'?"`` when ``name`` is a variant (snake_case, other case) or a
+    typo of one of ``choices``; otherwise ``""``."""
+    folded = {_folded(choice): choice for choice in choices}
+    found = folded.get(_folded(name))
+    if found is None:
+        close = difflib.get_close_matches(_folded(name), list(folded), n=1, cutoff=0.75)
+        found = folded[close[0]] if close else None
+    return f"; did you mean {found!r}?" if found is not None else ""
+
+
+def integer(name: str, value: object, minimum: int) -> int:
+    """``value`` if it is an int (not a bool) of at least ``minimum``; else TypeError/ValueError."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int >= {minimum}, got {describe(value)}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
+    return value
+
+
+# ----------------------------------------------------------------------- operations
+
+
+def _operations() -> list[str]:
+    return _model.operation_names()
+
+
+def operation(name: object, choices: Iterable[str] | None = None, *, what: str = "") -> str:
+    """``name`` if it is one of ``choices`` (default: every ivschat operation, spelled as the API
+    reference does, e.g. ``"CreateRoom"``); else an error suggesting the right spelling."""
+    names = list(choices) if choices is not None else _operations()
+    kind = what or "an ivschat operation"
+    if not isinstance(name, str):
+        raise TypeError(f"{describe(name)} is not {kind}; pass a name such as 'CreateRoom'")
+    if name in names:
+        return name
+    hint = suggest(name, names) or f"; one of {', '.join(sorted(names))}"
+    raise ValueError(f"{name!r} is not {kind}{hint}")
+
+
+@functools.cache
+def _params_of(operation_name: str | None) -> frozenset[str]:
+    if operation_name is not None:
+        return _model.input_members(operation_name)
+    return frozenset(member for op in _operations() for member in _model.input_members(op))
+
+
+def call_params(operation_name: str | None, params: Mapping[str, Any]) -> None:
+    """ValueError for a param name that no call of ``operation_name`` (any if None) can send."""
+    names = _params_of(operation_name)
+    for key in params:
+        if key not in names:
+            where = f"{operation_name} has no" if operation_name else "No ivschat operation has a"
+            hint = suggest(key, names) or f"; the parameters are {', '.join(sorted(names))}"
+            raise ValueError(f"{where} parameter {key!r}{hint}")
+
+
+# ------------------------------------------------------------ rooms, tokens, clients
+
+_ROOM_EXAMPLE = "'arn:aws:ivschat:us-west-2:123456789012:room/abcdEFGH1234'"
+
+
+def room_arn(room: object) -> None:
+    """TypeError or ValueError unless ``room`` is None or a room ARN."""
+    if room is None:
+        return
+    if isinstance(room, Mapping):
+        raise TypeError(
+            "room must be a room ARN (a str), got a dict; pass room['arn'] (the 'arn' of"
+            " create_room's or get_room's response)"
+        )
+    if not isinstance(room, str):
+        raise TypeError(
+            f"room must be a room ARN (a str) such as {_ROOM_EXAMPLE}, got {describe(room)}"
+        )
+    shape = _model.service_model().shape_for("RoomArn")
+    pattern = _validate.enforced_pattern(shape.name, shape.metadata.get("pattern")) or ".*"
+    if not re.fullmatch(pattern, room):
+        raise ValueError(
+            f"room must be a room ARN such as {_ROOM_EXAMPLE}, got {room!r}; rooms are matched"
+            " by ARN, not by name or id: pass the 'arn' of create_room's response"
+        )
+
+
+def chat_token(token: object, method: str) -> None:
+    """TypeError unless ``token`` is a chat token string."""
+    if isinstance(token, str):
+        return
+    if isinstance(token, Mapping) and "token" in token:
+        raise TypeError(
+            f"{method}() takes the chat token string, not create_chat_token's whole response:"
+            " pass response['token']"
+        )
+    raise TypeError(
+        f"{method}() takes a chat token: the str in create_chat_token's response['token'], got"
+        f" {describe(token)}"
+    )
+
+
+def ivschat_client(client: object, method: str) -> None:
+    """TypeError unless ``client`` is a botocore ivschat client."""
+    if not isinstance(client, BaseClient):
+        raise TypeError(
+            f"{method}() takes a botocore ivschat client, such as boto3.client('ivschat'), got"
+            f" {describe(client)}"
+        )
+    service = client.meta.service_model.service_name
+    if service != _model.SERVICE_NAME:
+        raise TypeError(
+            f"{method}() takes an ivschat client, got a {service!r} client: the fake answers"
+            " ivschat only, and leaves every other service's calls to botocore (or moto)"
+        )
+
+
+# ----------------------------------------------------------------------- review handlers
+
+_LAMBDA_EXAMPLE = "'arn:aws:lambda:us-west-2:123456789012:function:review'"
+
+
+def review_handler(lambda_arn: object, handler: object) -> None:
+    """TypeError or ValueError unless ``lambda_arn`` is a Lambda function ARN (what a room's
+    ``messageReviewHandler.uri`` may name) and ``handler`` a callable taking the request."""
+    if callable(lambda_arn) and isinstance(handler, str):
+        raise TypeError(
+            "register_review_handler() got its arguments swapped: pass the Lambda ARN first,"
+            f" then the function: register_review_handler({handler!r}, {_name(lambda_arn)})"
+        )
+    if not isinstance(lambda_arn, str):
+        raise TypeError(
+            "lambda_arn must be a Lambda function ARN (a str) such as"
+            f" {_LAMBDA_EXAMPLE}, got {describe(lambda_arn)}"
+        )
+    shape = _model.service_model().shape_for("LambdaArn")
+    pattern = _validate.enforced_pattern(shape.name, shape.metadata.get("pattern")) or ".*"
+    too_long = len(lambda_arn) > shape.metadata.get("max", len(lambda_arn))
+    if not lambda_arn or too_long or not re.fullmatch(pattern, lambda_arn):
+        raise ValueError(
+            "lambda_arn must be a Lambda function ARN, as a room's messageReviewHandler.uri"
+            f" names it, such as {_LAMBDA_EXAMPLE}, got {lambda_arn!r}"
+        )
+    if not callable(handler):
+        raise TypeError(
+            "handler must be a function taking the review request (a dict) and returning the"
+            f" Lambda's answer (a dict), got {describe(handler)}"
+        )
+    _takes_one_argument(handler)
+
+
+def _takes_one_argument(handler: Callable[..., Any]) -> None:
+    try:
+        signature = inspect.signature(handler)
+    except (TypeError, ValueError):  # some builtins have none: nothing to check
+        return
+    try:
+        signature.bind({})
+    except TypeError as error:
+        raise TypeError(
+            "handler must take one argument (the review request dict), but"
+            f" {_name(handler)}{signature} cannot be called with one: {error}"
+        ) from None
+
+
+def _name(function: object) -> str:
+    return getattr(function, "__qualname__", None) or repr(function)
