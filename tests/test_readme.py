@@ -35,7 +35,7 @@ def test_the_opening_example_runs() -> None:
 
 
 @pytest.mark.parametrize(
-    "block", standalone_blocks(), ids=lambda block: block.splitlines()[-1][:40]
+    "block", standalone_blocks(), ids=[f"block{i}" for i, _ in enumerate(standalone_blocks())]
 )
 def test_every_standalone_example_runs(block: str) -> None:
     exec(compile(block, "README.md", "exec"), {})
