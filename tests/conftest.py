@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from shapes import ResponseAudit
+from response_audit import ResponseAudit
 
 from fake_ivschat import FakeIvsChat
 

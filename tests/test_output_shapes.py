@@ -15,7 +15,7 @@ import pytest
 import time_machine
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from shapes import ResponseAudit, error_problems, output_problems, service_model
+from response_audit import ResponseAudit, error_problems, output_problems, service_model
 
 from fake_ivschat import FakeIvsChat
 from fake_ivschat._backend import RegionState

@@ -18,7 +18,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from helpers import NO_RETRY
-from shapes import ResponseAudit
+from response_audit import ResponseAudit
 from test_validation import MODEL, OPERATIONS, Step, Target, World, build_request, call, valid
 
 from fake_ivschat import FakeIvsChat

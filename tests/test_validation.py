@@ -16,18 +16,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import pattern_values
 import pytest
-import shapes
 from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import ClientError, ParamValidationError
+from response_audit import service_model
 
 from fake_ivschat import FakeIvsChat
 from fake_ivschat._validate import MAP_BYTE_LIMITS, PATTERN_OVERRIDES
 
 REGION = "us-west-2"
 NOT_NULL = "Member must not be null"
-MODEL = shapes.service_model()
+MODEL = service_model()
 OPERATIONS = sorted(MODEL.operation_names)
 Shape = Any
 
@@ -155,7 +156,7 @@ def _targets_in(operation: str, shape: Shape, steps: tuple[Step, ...]) -> Iterat
         yield from _targets_in(operation, shape.value, (*steps, Step("value")))
 
 
-# ------------------------------------------------------------------- values from shapes
+# ------------------------------------------------------------ values from patterns
 
 
 def valid(shape: Shape, world: World) -> Any:
@@ -209,7 +210,7 @@ def _shortest(pattern: str | None, low: int) -> str:
     if pattern is None:
         return "a" * low
     for length in range(low, low + 512):
-        made = shapes.generate(pattern, length)
+        made = pattern_values.generate(pattern, length)
         if made is not None:
             return made
     raise AssertionError(f"no value of length >= {low} matches {pattern}")
@@ -232,14 +233,14 @@ def entries(shape: Shape, world: World, count: int) -> dict[str, Any]:
 def sized_string(shape: Shape, world: World, length: int, exact: bool) -> str:
     """A valid value stretched or shrunk toward ``length``: the closest that still matches, or
     (``exact``) cut or padded to exactly ``length`` when no matching value is that long."""
-    made: str = shapes.fit(pattern_of(shape), valid(shape, world), length)
+    made: str = pattern_values.fit(pattern_of(shape), valid(shape, world), length)
     return (made + "a" * length)[:length] if exact else made
 
 
 def map_of_bytes(shape: Shape, world: World, size: int) -> dict[str, str]:
     """One entry whose key and value total ``size`` UTF-8 bytes (ASCII here)."""
     key = valid(shape.key, world)
-    value = shapes.fit(pattern_of(shape.value), valid(shape.value, world), size - len(key))
+    value = pattern_values.fit(pattern_of(shape.value), valid(shape.value, world), size - len(key))
     assert len((key + value).encode()) == size
     return {key: value}
 
@@ -247,7 +248,7 @@ def map_of_bytes(shape: Shape, world: World, size: int) -> dict[str, str]:
 def off_pattern(shape: Shape, world: World) -> str:
     pattern = pattern_of(shape)
     assert pattern is not None
-    return shapes.break_pattern(pattern, valid(shape, world))
+    return pattern_values.break_pattern(pattern, valid(shape, world))
 
 
 def off_enum(shape: Shape) -> str:
