@@ -150,7 +150,9 @@ def test_delete_while_attached_is_a_conflict(client: Any) -> None:
     response = error(client.delete_logging_configuration, identifier=arn)
     assert response["Error"]["Code"] == "ConflictException"
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 409
-    assert response["resourceId"] == CONFIG_ARN.fullmatch(arn).group(1)  # type: ignore[union-attr]
+    config = CONFIG_ARN.fullmatch(arn)
+    assert config is not None
+    assert response["resourceId"] == config.group(1)
     assert response["resourceType"] == "ROOM"
     assert response["Error"]["Message"] == (
         f"Logging configuration {arn} is attached to 1 room(s); detach it with UpdateRoom before"

@@ -18,7 +18,7 @@ from fake_ivschat import ChatConnection, FakeIvsChat
 ACTIONS = ["SEND_MESSAGE", "DELETE_MESSAGE", "DISCONNECT_USER"]
 ERROR_CODES = {400, 401, 403, 404, 406, 413, 429, 500}
 ID = re.compile(r"[a-zA-Z0-9]{12}")
-VALID = {
+VALID: dict[str, dict[str, Any]] = {
     "SEND_MESSAGE": {"Action": "SEND_MESSAGE", "Content": "hello", "Attributes": {"k": "v"}},
     "DELETE_MESSAGE": {"Action": "DELETE_MESSAGE", "Id": "AbCdEfGhIjKl", "Reason": "spam"},
     "DISCONNECT_USER": {"Action": "DISCONNECT_USER", "UserId": "carol", "Reason": "ban"},
@@ -396,8 +396,9 @@ def _valid_text(value: Any) -> bool:
 
 def _expected_request_id(request: dict[str, Any]) -> str:
     value = request.get("RequestId")
-    ok = isinstance(value, str) and len(value) <= 256 and _valid_text(value)
-    return value if ok else ""
+    if isinstance(value, str) and len(value) <= 256 and _valid_text(value):
+        return value
+    return ""
 
 
 def _check_answer(room: Room, frame: dict[str, Any]) -> None:

@@ -173,7 +173,7 @@ def test_call_filters_that_could_match_nothing_are_refused(
 
 def test_an_operation_must_be_a_string(fake: FakeIvsChat) -> None:
     with pytest.raises(TypeError) as info:
-        fake.get_calls(fake.client().create_room)  # type: ignore[arg-type]
+        fake.get_calls(fake.client().create_room)
     assert str(info.value).endswith("is not an ivschat operation; pass a name such as 'CreateRoom'")
 
 
@@ -197,21 +197,23 @@ def test_a_room_that_is_not_an_arn_is_refused(
 ) -> None:
     room = client.create_room(name="lobby")
     client.send_event(roomIdentifier=room["arn"], eventName="app:go")
-    with pytest.raises(TypeError) as info:
+    with pytest.raises(TypeError) as wrong_type:
         method(fake, room)
-    assert str(info.value) == (
+    assert str(wrong_type.value) == (
         "room must be a room ARN (a str), got a dict; pass room['arn'] (the 'arn' of"
         " create_room's or get_room's response)"
     )
     for name in ("lobby", room["id"]):
-        with pytest.raises(ValueError) as info:
+        with pytest.raises(ValueError) as wrong_value:
             method(fake, name)
-        assert str(info.value) == (
+        assert str(wrong_value.value) == (
             f"room must be a room ARN such as {ARN_EXAMPLE}, got {name!r}; {NOT_BY_NAME}"
         )
-    with pytest.raises(TypeError) as info:
+    with pytest.raises(TypeError) as wrong_type:
         method(fake, 7)
-    assert str(info.value) == f"room must be a room ARN (a str) such as {ARN_EXAMPLE}, got 7 (int)"
+    assert str(wrong_type.value) == (
+        f"room must be a room ARN (a str) such as {ARN_EXAMPLE}, got 7 (int)"
+    )
 
 
 # ------------------------------------------------------------- tokens and clients

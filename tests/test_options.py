@@ -155,11 +155,11 @@ def test_api_rates_entries_are_checked_when_changed_in_place() -> None:
     with pytest.raises(ValueError, match=r"'sendEvent' is not .*; did you mean 'SendEvent'\?"):
         rates["sendEvent"] = 5
     with pytest.raises(TypeError, match=r"api_rates\['SendEvent'\] .* got 1.5 \(float\)"):
-        rates.update(SendEvent=1.5)
+        rates.update(SendEvent=1.5)  # type: ignore[call-overload]
     with pytest.raises(ValueError, match="'GetRoom' is not an operation that can be throttled"):
         rates.setdefault("GetRoom", 1)
     with pytest.raises(TypeError, match=r"api_rates\['DeleteMessage'\] .* got '1' \(str\)"):
-        rates |= {"DeleteMessage": "1"}
+        rates |= {"DeleteMessage": "1"}  # type: ignore[dict-item]
     assert rates == {"SendEvent": 100, "DeleteMessage": 100, "DisconnectUser": 100}
     rates["SendEvent"] = 1
     del rates["DisconnectUser"]
@@ -169,10 +169,10 @@ def test_api_rates_entries_are_checked_when_changed_in_place() -> None:
 def test_a_misspelt_quota_is_refused() -> None:
     quotas = Quotas()
     with pytest.raises(AttributeError) as info:
-        quotas.room = 3  # type: ignore[attr-defined]
+        quotas.room = 3
     assert str(info.value) == "Quotas has no quota 'room'; did you mean 'rooms'?"
     with pytest.raises(AttributeError) as info:
-        quotas.messages_per_second = 3  # type: ignore[attr-defined]
+        quotas.messages_per_second = 3
     assert str(info.value) == (
         "Quotas has no quota 'messages_per_second'; its quotas are rooms, logging_configurations,"
         " api_rates, token_lifetime_seconds, review_handler_timeout_ms"

@@ -118,7 +118,7 @@ def _sleeps(request: dict[str, Any]) -> dict[str, Any]:
     return {"ReviewResult": "ALLOW", "Content": "too late"}
 
 
-class _Unreadable(dict):  # type: ignore[type-arg]
+class _Unreadable(dict[str, Any]):
     """An answer that looks like a dict and raises when read."""
 
     def items(self) -> Any:

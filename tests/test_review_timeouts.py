@@ -67,6 +67,16 @@ def deny(request: dict[str, Any]) -> dict[str, Any]:
     return {"ReviewResult": "DENY", "Attributes": {"Reason": "profanity"}}
 
 
+def allow_once(release: threading.Event) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A handler that allows once ``release`` is set (or BOUND seconds have passed)."""
+
+    def handler(request: dict[str, Any]) -> dict[str, Any]:
+        release.wait(BOUND)
+        return allow(request)
+
+    return handler
+
+
 @pytest.fixture
 def release() -> Iterator[threading.Event]:
     """Set by the test, or at its end at the latest: no handler thread outlives the test."""
@@ -116,7 +126,7 @@ def test_a_handler_past_the_timeout_yields_the_fallback_within_about_the_timeout
 def test_the_timeout_is_logged_as_the_cause_of_the_fallback(
     fake: FakeIvsChat, client: Any, release: threading.Event, caplog: pytest.LogCaptureFixture
 ) -> None:
-    fake.register_review_handler(LAMBDA, lambda request: release.wait(BOUND) and allow(request))
+    fake.register_review_handler(LAMBDA, allow_once(release))
     fake.quotas.review_handler_timeout_ms = 20
     alice = join(fake, client, make_room(client), "alice")
     with caplog.at_level("WARNING", logger="fake_ivschat"):
@@ -317,7 +327,7 @@ def test_a_handler_that_sleeps_past_the_timeout_is_cut_off_under_every_test_cloc
     fake: FakeIvsChat, client: Any, release: threading.Event, clock: str
 ) -> None:
     fake.quotas.review_handler_timeout_ms = 10
-    fake.register_review_handler(LAMBDA, lambda request: release.wait(BOUND) and allow(request))
+    fake.register_review_handler(LAMBDA, allow_once(release))
     with CLOCKS[clock]():
         alice = join(fake, client, make_room(client, "DENY"), "alice")
         frame = within(BOUND, lambda: alice.send_message("hi"))

@@ -22,7 +22,8 @@ from fake_ivschat import FakeIvsChat
 
 REGION = "us-west-2"
 
-RAISED = {
+# botocore ships no types: its exception classes are declared here for what they are.
+RAISED: dict[str, type[Exception]] = {
     "connection-error": EndpointConnectionError,
     "connect-timeout": ConnectTimeoutError,
     "read-timeout": ReadTimeoutError,
@@ -45,11 +46,13 @@ def attempts_of(fake: FakeIvsChat, operation: str) -> list[str | None]:
 
 def failure_of(call: Any, kind: str) -> Exception:
     """What the call raised, checked to be what botocore raises on that fault."""
-    expected = RAISED.get(kind, ClientError)
+    expected: type[Exception] = RAISED.get(kind, ClientError)
     with pytest.raises(expected) as caught:
         call()
     if kind in ANSWERED:
-        response = caught.value.response  # type: ignore[attr-defined]
+        answered = caught.value
+        assert isinstance(answered, ClientError)
+        response = answered.response
         status = ANSWERED[kind]
         assert response["Error"]["Code"] == str(status)
         assert response["ResponseMetadata"]["HTTPStatusCode"] == status

@@ -252,7 +252,8 @@ def off_pattern(shape: Shape, world: World) -> str:
 
 
 def off_enum(shape: Shape) -> str:
-    for candidate in (shape.enum[0].lower(), shape.enum[0] + "_NOT"):
+    first: str = shape.enum[0]
+    for candidate in (first.lower(), first + "_NOT"):
         if candidate not in shape.enum:
             return candidate
     raise AssertionError("unreachable")
@@ -296,12 +297,12 @@ def cases_for(target: Target) -> Iterator[Case]:
                     continue  # min 0: nothing is below it
                 yield Case(target, constraint, inside, _sized(shape, size, exact=not inside))
         elif constraint == "pattern":
-            yield Case(target, "pattern", True, lambda w, s=shape: valid(s, w))
-            yield Case(target, "pattern", False, lambda w, s=shape: off_pattern(s, w))
+            yield Case(target, "pattern", True, functools.partial(valid, shape))
+            yield Case(target, "pattern", False, functools.partial(off_pattern, shape))
         elif constraint == "enum":
             for value in shape.enum:
-                yield Case(target, "enum", True, lambda w, v=value: v, value)
-            yield Case(target, "enum", False, lambda w, s=shape: off_enum(s))
+                yield Case(target, "enum", True, _constant(value), value)
+            yield Case(target, "enum", False, _constant(off_enum(shape)))
         elif constraint == "union":
             members = list(shape.members)
             for name in members:
@@ -310,9 +311,9 @@ def cases_for(target: Target) -> Iterator[Case]:
             yield Case(target, "union", False, _union_of(shape, members[:2]), "two")
         elif constraint == "bytes":
             limit = MAP_BYTE_LIMITS[shape.name]
-            yield Case(target, "bytes", True, lambda w, s=shape, n=limit: map_of_bytes(s, w, n))
+            yield Case(target, "bytes", True, functools.partial(map_of_bytes, shape, size=limit))
             yield Case(
-                target, "bytes", False, lambda w, s=shape, n=limit + 1: map_of_bytes(s, w, n)
+                target, "bytes", False, functools.partial(map_of_bytes, shape, size=limit + 1)
             )
         else:  # pragma: no cover - kinds_of and this function must agree
             raise AssertionError(f"no cases for {constraint} of {kind}")
@@ -329,6 +330,10 @@ def _sized(shape: Shape, size: int, exact: bool) -> Callable[[World], Any]:
     if kind == "map":
         return lambda world: entries(shape, world, size)
     raise NotImplementedError(f"no sized value of a {kind} shape ({shape.name})")
+
+
+def _constant(value: Any) -> Callable[[World], Any]:
+    return lambda world: value
 
 
 def _union_of(shape: Shape, names: list[str]) -> Callable[[World], dict[str, Any]]:
