@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Iterator
 from typing import Any, Callable
 
-try:  # Python >= 3.11
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - Python 3.9 and 3.10
-    import sre_parse  # type: ignore[no-redef]
+if sys.version_info >= (3, 11):  # sre_parse became re._parser; the old name warns
+    from re import _parser as sre_parse
+else:  # pragma: no cover
+    import sre_parse
 
 # Characters tried, in order, to fill a character class, and to break a pattern.
 FILLERS = "a0A-_.b1B:/#"
@@ -30,7 +31,7 @@ _CATEGORIES = {
 
 def generate(pattern: str, length: int) -> str | None:
     """A string of exactly ``length`` characters that fully matches ``pattern``, or None."""
-    items = list(sre_parse.parse(pattern))
+    items = sre_parse.parse(pattern).data
     value = _sequence(items, length)
     return value if value is not None and re.fullmatch(pattern, value) else None
 

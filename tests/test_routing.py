@@ -226,13 +226,14 @@ def test_moto_started_inside_the_fake_does_not_take_ivschat() -> None:
 
 def test_start_and_stop_patch_and_restore() -> None:
     fake = FakeIvsChat()
-    assert not fake.active
+    active = [fake.active]  # a list: mypy would keep ``fake.active`` narrowed across start()
     assert fake.start() is fake
-    assert fake.active
+    active.append(fake.active)
     assert FakeIvsChat.current() is fake
     assert botocore.client.BaseClient._make_api_call is not ORIGINAL_MAKE_API_CALL
     fake.stop()
-    assert not fake.active
+    active.append(fake.active)
+    assert active == [False, True, False]
     assert botocore.client.BaseClient._make_api_call is ORIGINAL_MAKE_API_CALL
     assert botocore.session.Session.create_client is ORIGINAL_CREATE_CLIENT
 
