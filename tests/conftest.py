@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import Phase, settings
 from response_audit import ResponseAudit
 
 from fake_ivschat import FakeIvsChat
@@ -43,3 +44,16 @@ def client(fake: FakeIvsChat) -> Any:
 @pytest.fixture
 def room(client: Any) -> Iterator[dict[str, Any]]:
     yield client.create_room(name="lobby")
+
+
+# Hypothesis: derandomized (the same examples on every run, no example database) unless
+# HYPOTHESIS_PROFILE=dev asks for random exploration with ten times the examples.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],  # "explain" is slow
+)
+settings.register_profile("dev", max_examples=1000, database=None, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
