@@ -216,3 +216,20 @@ def test_every_call_ends_in_an_answer_the_model_allows(
         check_reached(operation, params, mode, outcome)
     problems = new_problems(output_audit, start)
     assert not problems, "\n".join(problems)
+
+
+LAMBDA = f"arn:aws:lambda:{REGION}:123456789012:function:review"
+
+
+@pytest.mark.parametrize(
+    "handler", [{"uri": None}, {"uri": LAMBDA, "fallbackResult": None}], ids=["uri", "fallback"]
+)
+def test_a_null_member_inside_a_structure_counts_as_absent(handler: dict[str, Any]) -> None:
+    """Found by the fuzzing (dev profile): JSON null is absent at the top level, but a nested one
+    was stored, echoed as null and taken for a fallbackResult."""
+    fake = FakeIvsChat()
+    client = fake.client(region_name=REGION, config=Config(parameter_validation=False))
+    arn = client.create_room(messageReviewHandler=handler)["arn"]
+    client.get_room(identifier=arn)
+    for call in fake.calls:
+        assert not nulls(call.response or {}), f"{call.operation} answered {call.response}"
