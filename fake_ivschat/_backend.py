@@ -10,16 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import _clock
-from ._errors import (
+from ._service import clock
+from ._service.errors import (
     ConflictException,
     ResourceNotFoundException,
     ServiceQuotaExceededException,
     ThrottlingException,
 )
-from ._pagination import SortedIndex, page
-from ._tokens import ChatTokenClaims
-from ._validate import FieldError, java_repr, validation_error
+from ._service.pagination import SortedIndex, page
+from ._service.tokens import ChatTokenClaims
+from ._service.validate import FieldError, java_repr, validation_error
 
 if TYPE_CHECKING:
     from ._fake import Shared
@@ -47,8 +47,8 @@ class Room:
             "arn": self.arn,
             "id": self.id,
             "name": self.name,
-            "createTime": _clock.iso_ms(self.create_ms),
-            "updateTime": _clock.iso_ms(self.update_ms),
+            "createTime": clock.iso_ms(self.create_ms),
+            "updateTime": clock.iso_ms(self.update_ms),
             "tags": dict(self.tags),
             "loggingConfigurationIdentifiers": list(self.logging_configuration_identifiers),
         }
@@ -82,8 +82,8 @@ class LoggingConfiguration:
             "id": self.id,
             "name": self.name,
             "destinationConfiguration": _copy(self.destination),
-            "createTime": _clock.iso_ms(self.create_ms),
-            "updateTime": _clock.iso_ms(self.update_ms),
+            "createTime": clock.iso_ms(self.create_ms),
+            "updateTime": clock.iso_ms(self.update_ms),
             "state": state or self.state,
             "tags": dict(self.tags),
         }
@@ -104,7 +104,7 @@ class RegionState:
         self.room_index: SortedIndex[Room] = SortedIndex()
         self.logging: dict[str, LoggingConfiguration] = {}
         self.logging_index: SortedIndex[LoggingConfiguration] = SortedIndex()
-        self._api_rates = _clock.PerSecondLimiter()
+        self._api_rates = clock.PerSecondLimiter()
 
     # ----------------------------------------------------------------------------- rooms
 
@@ -120,7 +120,7 @@ class RegionState:
         # The request is checked before the quota: a bad request is reported as such even when
         # the quota is also reached.
         self._check_quota("rooms", len(self.rooms), self.shared.quotas.rooms)
-        now = _clock.to_ms(_clock.now_ns())
+        now = clock.to_ms(clock.now_ns())
         room_id = self.shared.ids.resource_id()
         room = Room(
             arn=self._arn("room", room_id),
@@ -161,7 +161,7 @@ class RegionState:
         room.maximum_message_rate_per_second = params.get(
             "maximumMessageRatePerSecond", room.maximum_message_rate_per_second
         )
-        room.update_ms = max(_clock.to_ms(_clock.now_ns()), room.update_ms)
+        room.update_ms = max(clock.to_ms(clock.now_ns()), room.update_ms)
         self.room_index.put(room.arn, room.update_ms, room.create_ms, room)
         return room.describe()
 
@@ -201,7 +201,7 @@ class RegionState:
         self._check_quota(
             "logging configurations", existing, self.shared.quotas.logging_configurations
         )
-        now = _clock.to_ms(_clock.now_ns())
+        now = clock.to_ms(clock.now_ns())
         config_id = self.shared.ids.resource_id()
         config = LoggingConfiguration(
             arn=self._arn("logging-configuration", config_id),
@@ -227,7 +227,7 @@ class RegionState:
         if "destinationConfiguration" in params:
             config.destination = _copy(params["destinationConfiguration"])
         config.name = params.get("name", config.name)
-        config.update_ms = max(_clock.to_ms(_clock.now_ns()), config.update_ms)
+        config.update_ms = max(clock.to_ms(clock.now_ns()), config.update_ms)
         self.logging_index.put(config.arn, config.update_ms, config.create_ms, config)
         self._transition(config, "UPDATING")
         return config.describe("ACTIVE")
@@ -305,7 +305,7 @@ class RegionState:
 
     def create_chat_token(self, params: dict[str, Any]) -> dict[str, Any]:
         room = self.room(params["roomIdentifier"])
-        now = _clock.now_ns()
+        now = clock.now_ns()
         minutes = params.get("sessionDurationInMinutes", 60)
         claims = ChatTokenClaims(
             token_id=self.shared.ids.resource_id(),
@@ -315,13 +315,13 @@ class RegionState:
             attributes=dict(params.get("attributes", {})),
             session_duration_minutes=minutes,
             token_expiration_ns=now
-            + self.shared.quotas.token_lifetime_seconds * _clock.NS_PER_SECOND,
-            session_expiration_ns=now + minutes * 60 * _clock.NS_PER_SECOND,
+            + self.shared.quotas.token_lifetime_seconds * clock.NS_PER_SECOND,
+            session_expiration_ns=now + minutes * 60 * clock.NS_PER_SECOND,
         )
         return {
             "token": self.shared.sealer.seal(claims),
-            "tokenExpirationTime": _clock.iso_ms(_clock.to_ms(claims.token_expiration_ns)),
-            "sessionExpirationTime": _clock.iso_ms(_clock.to_ms(claims.session_expiration_ns)),
+            "tokenExpirationTime": clock.iso_ms(clock.to_ms(claims.token_expiration_ns)),
+            "sessionExpirationTime": clock.iso_ms(clock.to_ms(claims.session_expiration_ns)),
         }
 
     def send_event(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -348,7 +348,7 @@ class RegionState:
         # a missing room still uses up the second's allowance. Retries never sleep against the
         # fake, so the windows add the backoff they skipped: a retry lands where it would have.
         limit = self.shared.quotas.api_rates.get(operation)
-        now = _clock.now_ns() + self.shared.retry_wait_ns
+        now = clock.now_ns() + self.shared.retry_wait_ns
         if limit is not None and not self._api_rates.take(operation, limit, now):
             raise ThrottlingException(
                 f"{operation} is limited to {limit} calls per second in this account and region.",

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple, cast
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from . import _model
-from ._chatlog_records import LOG_VERSION, Entry
 from ._routing import DUMMY_CREDENTIALS
+from ._service import model
+from ._service.chatlog_records import LOG_VERSION, Entry
 
 if TYPE_CHECKING:
     from ._fake import Shared
@@ -391,7 +391,7 @@ def _session() -> Any:
     """A hermetic session (the user's AWS profile, config or environment can never make a
     delivery fail), made once moto is imported: moto adds its responder to botocore's built-in
     handlers, which a session registers when it is made."""
-    return _model.hermetic_session()
+    return model.hermetic_session()
 
 
 @functools.lru_cache(maxsize=64)  # clients hold no moto state: one per destination scope

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from botocore.client import BaseClient
 
-from . import _model, _validate
+from ._service import model, validate
 
 
 def describe(value: object) -> str:
@@ -51,7 +51,7 @@ def integer(name: str, value: object, minimum: int) -> int:
 
 
 def _operations() -> list[str]:
-    return _model.operation_names()
+    return model.operation_names()
 
 
 def operation(name: object, choices: Iterable[str] | None = None, *, what: str = "") -> str:
@@ -70,8 +70,8 @@ def operation(name: object, choices: Iterable[str] | None = None, *, what: str =
 @functools.cache
 def _params_of(operation_name: str | None) -> frozenset[str]:
     if operation_name is not None:
-        return _model.input_members(operation_name)
-    return frozenset(member for op in _operations() for member in _model.input_members(op))
+        return model.input_members(operation_name)
+    return frozenset(member for op in _operations() for member in model.input_members(op))
 
 
 def call_params(operation_name: str | None, params: Mapping[str, Any]) -> None:
@@ -102,8 +102,8 @@ def room_arn(room: object) -> None:
         raise TypeError(
             f"room must be a room ARN (a str) such as {_ROOM_EXAMPLE}, got {describe(room)}"
         )
-    shape = _model.service_model().shape_for("RoomArn")
-    pattern = _validate.enforced_pattern(shape.name, shape.metadata.get("pattern")) or ".*"
+    shape = model.service_model().shape_for("RoomArn")
+    pattern = validate.enforced_pattern(shape.name, shape.metadata.get("pattern")) or ".*"
     if not re.fullmatch(pattern, room):
         raise ValueError(
             f"room must be a room ARN such as {_ROOM_EXAMPLE}, got {room!r}; rooms are matched"
@@ -134,7 +134,7 @@ def ivschat_client(client: object, method: str) -> None:
             f" {describe(client)}"
         )
     service = client.meta.service_model.service_name
-    if service != _model.SERVICE_NAME:
+    if service != model.SERVICE_NAME:
         raise TypeError(
             f"{method}() takes an ivschat client, got a {service!r} client: the fake answers"
             " ivschat only, and leaves every other service's calls to botocore (or moto)"
@@ -159,8 +159,8 @@ def review_handler(lambda_arn: object, handler: object) -> None:
             "lambda_arn must be a Lambda function ARN (a str) such as"
             f" {_LAMBDA_EXAMPLE}, got {describe(lambda_arn)}"
         )
-    shape = _model.service_model().shape_for("LambdaArn")
-    pattern = _validate.enforced_pattern(shape.name, shape.metadata.get("pattern")) or ".*"
+    shape = model.service_model().shape_for("LambdaArn")
+    pattern = validate.enforced_pattern(shape.name, shape.metadata.get("pattern")) or ".*"
     too_long = len(lambda_arn) > shape.metadata.get("max", len(lambda_arn))
     if not lambda_arn or too_long or not re.fullmatch(pattern, lambda_arn):
         raise ValueError(

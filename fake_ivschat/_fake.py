@@ -14,16 +14,17 @@ from botocore import xform_name
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.client import BaseClient
 
-from . import _checks, _clock, _injection, _model, _options, _routing, _wire
+from . import _checks, _injection, _options, _routing, _wire
 from ._backend import RegionState, Room
 from ._chatlogs import ChatLogDelivery, LogDeliveryFailure
-from ._errors import InternalServerException, ServiceError
-from ._ids import IdGenerator
 from ._messaging import ChatConnection, Messaging, ReviewHandler
 from ._options import DEFAULT_ACCOUNT_ID, Options, Quotas, fake_options
 from ._records import RecordedCall, RecordedEvent, RecordedMessage, describe_call, expect
-from ._tokens import ChatTokenClaims, TokenSealer
-from ._validate import validate
+from ._service import clock, model
+from ._service.errors import InternalServerException, ServiceError
+from ._service.ids import IdGenerator
+from ._service.tokens import ChatTokenClaims, TokenSealer
+from ._service.validate import validate
 
 DEFAULT_REGION = "us-east-1"
 DUMMY_CREDENTIALS = _routing.DUMMY_CREDENTIALS
@@ -61,7 +62,7 @@ class Shared:
         return state.rooms.get(arn) if state is not None else None
 
 
-_METHODS = {name: xform_name(name) for name in _model.operation_names()}
+_METHODS = {name: xform_name(name) for name in model.operation_names()}
 
 
 class FakeIvsChat:
@@ -139,8 +140,8 @@ class FakeIvsChat:
         """
         if kwargs.get("aws_access_key_id") is None and kwargs.get("aws_secret_access_key") is None:
             kwargs.update(DUMMY_CREDENTIALS)
-        client: BaseClient = _model.botocore_session().create_client(
-            _model.SERVICE_NAME, region_name=region_name, **kwargs
+        client: BaseClient = model.botocore_session().create_client(
+            model.SERVICE_NAME, region_name=region_name, **kwargs
         )
         self._bind(client, account_id, signed=True)
         return client
@@ -230,7 +231,7 @@ class FakeIvsChat:
 
     def _retry_waited(self, seconds: float) -> None:
         with self._lock:
-            self._shared.retry_wait_ns += round(seconds * _clock.NS_PER_SECOND)
+            self._shared.retry_wait_ns += round(seconds * clock.NS_PER_SECOND)
 
     def _handle(
         self, operation: str, region: str, account_id: str, request: AWSPreparedRequest

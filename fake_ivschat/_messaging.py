@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
-from . import _clock
-from ._chat_requests import (
+from ._records import RecordedEvent, RecordedMessage, freeze
+from ._service import clock
+from ._service.chat_requests import (
     MAX_ID_CHARS,
     MAX_REASON_CHARS,
     MAX_USER_ID_CHARS,
@@ -22,12 +23,11 @@ from ._chat_requests import (
     safe_repr,
     text,
 )
-from ._chatlog_records import ChatLog
-from ._errors import ChatConnectionError, InvalidTokenError
-from ._records import RecordedEvent, RecordedMessage, freeze
-from ._review import Review, Verdict
-from ._review import ReviewHandler as ReviewHandler  # FakeIvsChat.register_review_handler's
-from ._tokens import ChatTokenClaims
+from ._service.chatlog_records import ChatLog
+from ._service.errors import ChatConnectionError, InvalidTokenError
+from ._service.review import Review, Verdict
+from ._service.review import ReviewHandler as ReviewHandler  # FakeIvsChat.register_review_handler's
+from ._service.tokens import ChatTokenClaims
 
 if TYPE_CHECKING:
     from ._backend import Room
@@ -80,7 +80,7 @@ class ChatConnection:
         """Why the connection closed: ``"DeleteRoom"``, ``"DisconnectUser"`` (``": <reason>"``
         when one was given), ``"session expired"`` or ``"closed by client"``; None while open."""
         with self._hub.lock:
-            self._hub.expire(self, _clock.now_ns())
+            self._hub.expire(self, clock.now_ns())
             return self._close_reason
 
     def __repr__(self) -> str:
@@ -149,7 +149,7 @@ class Messaging:
         self.review_handlers: dict[str, ReviewHandler] = {}
         self._connections: dict[str, list[ChatConnection]] = {}
         self._spent_tokens: set[str] = set()
-        self._send_rates = _clock.PerSecondLimiter()
+        self._send_rates = clock.PerSecondLimiter()
 
     # -------------------------------------------------------------------- connections
 
@@ -158,7 +158,7 @@ class Messaging:
             claims = self._shared.sealer.open(token)
         except InvalidTokenError as exc:
             raise ChatConnectionError(401, f"Invalid chat token: {exc}.") from None
-        now = _clock.now_ns()
+        now = clock.now_ns()
         if claims.token_id in self._spent_tokens:
             raise ChatConnectionError(
                 401, "This chat token was already used to connect; create a new one."
@@ -166,14 +166,14 @@ class Messaging:
         if now > claims.token_expiration_ns:
             raise ChatConnectionError(
                 401,
-                f"This chat token expired at {_clock.rfc3339_nano(claims.token_expiration_ns)};"
+                f"This chat token expired at {clock.rfc3339_nano(claims.token_expiration_ns)};"
                 " create a new one.",
             )
         if now > claims.session_expiration_ns:
             raise ChatConnectionError(
                 401,
                 "The session of this chat token expired at"
-                f" {_clock.rfc3339_nano(claims.session_expiration_ns)}; create a new one.",
+                f" {clock.rfc3339_nano(claims.session_expiration_ns)}; create a new one.",
             )
         if self._shared.find_room(claims.room_arn) is None:
             raise ChatConnectionError(
@@ -198,7 +198,7 @@ class Messaging:
             self.close(connection, SESSION_EXPIRED, 401)
 
     def close_room(self, room_arn: str, reason: str) -> None:
-        for connection in list(self._live(room_arn, _clock.now_ns())):
+        for connection in list(self._live(room_arn, clock.now_ns())):
             self.close(connection, reason, 404)
         self._connections.pop(room_arn, None)
         self._send_rates.forget(room_arn)
@@ -230,7 +230,7 @@ class Messaging:
     def _act(
         self, connection: ChatConnection, read: tuple[dict[str, Any], str] | Refused
     ) -> Frame | _Pending:
-        now = _clock.now_ns()
+        now = clock.now_ns()
         self.expire(connection, now)
         if connection._close_reason is not None:
             raise ChatConnectionError(
@@ -316,7 +316,7 @@ class Messaging:
                 "Content": content,
                 "Attributes": values,
                 "Sender": {"UserId": sender.user_id, "Attributes": sender.claims.attributes},
-                "SendTime": _clock.rfc3339_nano(now),
+                "SendTime": clock.rfc3339_nano(now),
             }
         )
         self.messages.append(
@@ -327,7 +327,7 @@ class Messaging:
                 attributes=frame["Attributes"],
                 sender_user_id=sender.user_id,
                 sender_attributes=frame["Sender"]["Attributes"],
-                send_time=_clock.to_datetime(now),
+                send_time=clock.to_datetime(now),
                 payload=frame,
             )
         )
@@ -358,13 +358,13 @@ class Messaging:
     # The control plane's SendEvent / DeleteMessage / DisconnectUser land here too.
 
     def publish_event(self, room: Room, name: str, attributes: dict[str, str]) -> str:
-        return str(self._event(room, name, dict(attributes), "", _clock.now_ns())["Id"])
+        return str(self._event(room, name, dict(attributes), "", clock.now_ns())["Id"])
 
     def publish_delete(self, room: Room, message_id: str, reason: str) -> str:
-        return str(self._event(room, *_delete_event(message_id, reason), "", _clock.now_ns())["Id"])
+        return str(self._event(room, *_delete_event(message_id, reason), "", clock.now_ns())["Id"])
 
     def publish_disconnect(self, room: Room, user_id: str, reason: str) -> None:
-        self._event(room, *_disconnect_event(user_id, reason), "", _clock.now_ns())
+        self._event(room, *_disconnect_event(user_id, reason), "", clock.now_ns())
         self._close_user(room.arn, user_id, reason)
 
     def _close_user(self, room_arn: str, user_id: str, reason: str) -> None:
@@ -389,7 +389,7 @@ class Messaging:
                 "RequestId": request_id,
                 "EventName": name,
                 "Attributes": attributes,
-                "SendTime": _clock.rfc3339_nano(now),
+                "SendTime": clock.rfc3339_nano(now),
             }
         )
         self.events.append(
@@ -399,7 +399,7 @@ class Messaging:
                 event_name=name,
                 attributes=frame["Attributes"],
                 request_id=request_id,
-                send_time=_clock.to_datetime(now),
+                send_time=clock.to_datetime(now),
                 payload=frame,
             )
         )
@@ -461,7 +461,7 @@ class Messaging:
     def _deliver_reviewed(self, pending: _Pending, verdict: Verdict) -> Frame:
         """Deliver a reviewed message, unless its sender or room went away meanwhile."""
         sender = pending.sender
-        self.expire(sender, _clock.now_ns())
+        self.expire(sender, clock.now_ns())
         try:
             if sender._close_reason is not None:
                 raise Refused(

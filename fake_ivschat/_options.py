@@ -10,7 +10,8 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Callable
 
-from . import _checks, _model
+from . import _checks
+from ._service import model
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
@@ -20,7 +21,7 @@ _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 def throttled_operations() -> tuple[str, ...]:
     """The operations the model lets throttle: the ones an API rate applies to."""
     return tuple(
-        op for op in _model.operation_names() if "ThrottlingException" in _model.errors_of(op)
+        op for op in model.operation_names() if "ThrottlingException" in model.errors_of(op)
     )
 
 

@@ -17,7 +17,7 @@ import botocore
 import botocore.session
 from botocore.client import BaseClient
 
-from ._model import SERVICE_NAME
+from ._service.model import SERVICE_NAME
 
 # Static credentials for clients made while a fake is active, so botocore never looks for real
 # ones (env, ~/.aws, credential_process, container or instance metadata).

@@ -15,9 +15,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
-from . import _model
-from ._errors import SerializationException, ServiceError
-from ._validate import json_type
+from ._service import model
+from ._service.errors import SerializationException, ServiceError
+from ._service.validate import json_type
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class _Codec:
 
 @functools.cache
 def _codec(operation_name: str) -> _Codec:
-    op = _model.operation(operation_name)
+    op = model.operation(operation_name)
     shape = op.input_shape
     members = shape.members if shape is not None else {}
     labels: list[str] = []
@@ -100,7 +100,7 @@ def success(
 def failure(url: str, error: ServiceError, request_id: str) -> AWSResponse:
     data = json.dumps(error.body()).encode()
     headers = {"x-amzn-ErrorType": error.code}
-    status = error.status if error.status is not None else _model.http_status_of(error.code)
+    status = error.status if error.status is not None else model.http_status_of(error.code)
     return _response(url, status, data, request_id, headers)
 
 

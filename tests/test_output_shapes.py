@@ -19,7 +19,7 @@ from shapes import ResponseAudit, error_problems, output_problems, service_model
 
 from fake_ivschat import FakeIvsChat
 from fake_ivschat._backend import RegionState
-from fake_ivschat._errors import ConflictException, ResourceNotFoundException
+from fake_ivschat._service.errors import ConflictException, ResourceNotFoundException
 
 ROOM_ARN = "arn:aws:ivschat:us-west-2:123456789012:room/AbCdEfGhIjKl"
 LOG_ARN = "arn:aws:ivschat:us-west-2:123456789012:logging-configuration/ABcdef34ghIJ"

@@ -7,8 +7,8 @@ import json
 from collections.abc import Mapping
 from typing import Any, NamedTuple, Protocol
 
-from . import _clock
-from ._records import FrozenDict, freeze
+from .._records import FrozenDict, freeze
+from . import clock
 
 LOG_VERSION = "1.0"
 NO_DESTINATION = FrozenDict()
@@ -85,10 +85,10 @@ class ChatLog:
         """Log ``frame``, just delivered in ``room`` at ``ns``, to each attached configuration."""
         if not room.logging_configuration_identifiers:
             return
-        ms = _clock.to_ms(ns)
+        ms = clock.to_ms(ns)
         record = FrozenDict(
             {
-                "event_timestamp": _clock.iso_ms(ms),
+                "event_timestamp": clock.iso_ms(ms),
                 "type": frame["Type"],
                 "payload": frame if isinstance(frame, FrozenDict) else freeze(dict(frame)),
                 "version": LOG_VERSION,

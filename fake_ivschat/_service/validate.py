@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from . import _model
-from ._errors import SerializationException, ValidationException
+from . import model
+from .errors import SerializationException, ValidationException
 
 # The model's own defects and documented-but-unmodelled rules, by shape name. Keep them here,
 # visible, rather than scattered over the operations.
@@ -103,7 +103,7 @@ def validate(operation_name: str, params: dict[str, Any]) -> None:
         raise validation_error(errors)
 
 
-def problems(shape: _model.Shape, value: Any) -> list[FieldError]:
+def problems(shape: model.Shape, value: Any) -> list[FieldError]:
     """Every constraint that ``value`` breaks as a value of ``shape`` (a shape of the model,
     compiled once); TypeMismatch for the first value of a wrong type."""
     errors: list[FieldError] = []
@@ -135,12 +135,12 @@ def java_repr(value: Any) -> str:
 
 @functools.cache
 def _compiled(operation_name: str) -> Check:
-    shape = _model.operation(operation_name).input_shape
+    shape = model.operation(operation_name).input_shape
     return _compile(shape) if shape is not None else _nothing
 
 
 @functools.cache  # the model's shapes live as long as the model, which is loaded once
-def _compiled_shape(shape: _model.Shape) -> Check:
+def _compiled_shape(shape: model.Shape) -> Check:
     return _compile(shape)
 
 
@@ -148,7 +148,7 @@ def _nothing(value: Any, path: str, errors: list[FieldError]) -> None:
     return None
 
 
-def _compile(shape: _model.Shape) -> Check:
+def _compile(shape: model.Shape) -> Check:
     check = _COMPILERS.get(shape.type_name, _scalar)(shape)
     read_from = JSON_TYPES.get(shape.type_name)
     if read_from is None:
@@ -164,7 +164,7 @@ def _compile(shape: _model.Shape) -> Check:
     return typed
 
 
-def _bounds(shape: _model.Shape, noun: str) -> list[tuple[Callable[[int], bool], str]]:
+def _bounds(shape: model.Shape, noun: str) -> list[tuple[Callable[[int], bool], str]]:
     meta = shape.metadata
     rules: list[tuple[Callable[[int], bool], str]] = []
     if "max" in meta:
@@ -190,7 +190,7 @@ def _sized(rules: list[tuple[Callable[[int], bool], str]]) -> list[Rule]:
     return [(on_length(ok), text) for ok, text in rules]
 
 
-def _constraints(shape: _model.Shape) -> Callable[[Any], list[str]]:
+def _constraints(shape: model.Shape) -> Callable[[Any], list[str]]:
     """The messages of every constraint of a scalar or collection ``shape`` that a value breaks."""
     meta = shape.metadata
     if shape.type_name == "string":
@@ -229,20 +229,20 @@ def _utf8_size(mapping: dict[str, str]) -> int:
     )
 
 
-def _sensitive(shape: _model.Shape) -> bool:
+def _sensitive(shape: model.Shape) -> bool:
     """Whether a value of ``shape`` may hold a sensitive value anywhere (never echoed then)."""
     if shape.metadata.get("sensitive"):
         return True
-    if isinstance(shape, _model.ListShape):
+    if isinstance(shape, model.ListShape):
         return _sensitive(shape.member)
-    if isinstance(shape, _model.MapShape):
+    if isinstance(shape, model.MapShape):
         return _sensitive(shape.key) or _sensitive(shape.value)
-    if isinstance(shape, _model.StructureShape):
+    if isinstance(shape, model.StructureShape):
         return any(_sensitive(member) for member in shape.members.values())
     return False
 
 
-def _scalar(shape: _model.Shape) -> Check:
+def _scalar(shape: model.Shape) -> Check:
     broken = _constraints(shape)
     sensitive = _sensitive(shape)
 
@@ -268,13 +268,13 @@ def _inner(check: Check) -> Callable[[Any, str], list[str]]:
 Items = Callable[[Any, str], "list[tuple[Any, str]]"]
 
 
-def _collection(shape: _model.Shape) -> Check:
+def _collection(shape: model.Shape) -> Check:
     own = _constraints(shape)
     sensitive = _sensitive(shape)
     nested: list[tuple[Items, Callable[[Any, str], list[str]], str]] = []
-    if isinstance(shape, _model.ListShape):
+    if isinstance(shape, model.ListShape):
         nested.append((_items, _inner(_compile(shape.member)), "Member must satisfy constraint"))
-    elif isinstance(shape, _model.MapShape):
+    elif isinstance(shape, model.MapShape):
         nested.append((_keys, _inner(_compile(shape.key)), "Map keys must satisfy constraint"))
         nested.append((_values, _inner(_compile(shape.value)), "Map value must satisfy constraint"))
 
@@ -306,8 +306,8 @@ def _values(mapping: dict[str, Any], path: str) -> list[tuple[Any, str]]:
     return [(value, f"{path}.{key}") for key, value in mapping.items()]
 
 
-def _structure(shape: _model.Shape) -> Check:
-    assert isinstance(shape, _model.StructureShape)
+def _structure(shape: model.Shape) -> Check:
+    assert isinstance(shape, model.StructureShape)
     required = set(shape.required_members)
     members = [(name, _compile(member), name in required) for name, member in shape.members.items()]
     members = [entry for entry in members if entry[1] is not _nothing or entry[2]]
@@ -330,7 +330,7 @@ def _structure(shape: _model.Shape) -> Check:
     return check
 
 
-_COMPILERS: dict[str, Callable[[_model.Shape], Check]] = {  # any other type: _scalar
+_COMPILERS: dict[str, Callable[[model.Shape], Check]] = {  # any other type: _scalar
     "structure": _structure,
     "list": _collection,
     "map": _collection,

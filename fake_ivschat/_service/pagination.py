@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterator
 from typing import Any, Callable, Generic, TypeVar
 
-from ._errors import ValidationException
+from .errors import ValidationException
 
 # Not a secret: it only makes tokens opaque and tamper-evident, and must be equal across processes.
 _KEY = b"fake-ivschat pagination v1"

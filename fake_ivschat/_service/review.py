@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ._chat_requests import NotJson, Refused, attributes, plain, safe_repr
+from .chat_requests import NotJson, Refused, attributes, plain, safe_repr
 
 ReviewHandler = Callable[[dict[str, Any]], dict[str, Any]]
 
