@@ -14,7 +14,7 @@ from botocore import xform_name
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.client import BaseClient
 
-from . import _checks, _injection, _options, _routing, _wire
+from . import _checks, _decorate, _options
 from ._backend import RegionState, Room
 from ._chatlogs import ChatLogDelivery, LogDeliveryFailure
 from ._messaging import ChatConnection, Messaging, ReviewHandler
@@ -23,11 +23,13 @@ from ._records import RecordedCall, RecordedEvent, RecordedMessage, describe_cal
 from ._service import clock, model
 from ._service.errors import InternalServerException, ServiceError
 from ._service.ids import IdGenerator
+from ._service.model import DUMMY_CREDENTIALS
 from ._service.tokens import ChatTokenClaims, TokenSealer
 from ._service.validate import validate
+from ._transport import faults, wire
+from ._transport.botocore import ROUTER, bind, bound_owner, unbind
 
 DEFAULT_REGION = "us-east-1"
-DUMMY_CREDENTIALS = _routing.DUMMY_CREDENTIALS
 T = TypeVar("T")
 _log = logging.getLogger("fake_ivschat")
 
@@ -99,7 +101,7 @@ class FakeIvsChat:
         self._shared = Shared(seed, copy.deepcopy(quotas) if quotas else Quotas(), options)
         self._lock = self._shared.lock
         self._calls: list[RecordedCall] = []
-        self._injected: dict[str, list[_injection.Injected]] = {}
+        self._injected: dict[str, list[faults.Injected]] = {}
         self._chat_logs = ChatLogDelivery(self._shared)
         self._connections: weakref.WeakSet[ChatConnection] = weakref.WeakSet()
 
@@ -157,8 +159,8 @@ class FakeIvsChat:
         """Give a client bound to this fake back to botocore, exactly as it was."""
         _checks.ivschat_client(client, "detach")
         with self._lock:
-            if _routing.bound_owner(client) is self:
-                _routing.unbind(client)
+            if bound_owner(client) is self:
+                unbind(client)
 
     def _bind(
         self,
@@ -170,9 +172,7 @@ class FakeIvsChat:
     ) -> None:
         region = client.meta.region_name or DEFAULT_REGION
         transport = self._transport(region, account_id or self.account_id)
-        _routing.bind(
-            client, self, transport, signed=signed, routed=routed, on_wait=self._retry_waited
-        )
+        bind(client, self, transport, signed=signed, routed=routed, on_wait=self._retry_waited)
 
     def _route(self, client: BaseClient, signed: bool) -> None:
         self._bind(client, signed=signed, routed=True)
@@ -186,24 +186,24 @@ class FakeIvsChat:
 
         RuntimeError if this or another fake is already active.
         """
-        _routing.ROUTER.activate(self, self._route)
+        ROUTER.activate(self, self._route)
         return self
 
     def stop(self) -> None:
         """Stop routing: every client routed to this fake and every patch is restored; then
         :meth:`flush_logs`."""
-        _routing.ROUTER.deactivate(self)
+        ROUTER.deactivate(self)
         self.flush_logs()
 
     @property
     def active(self) -> bool:
         """True between :meth:`start` and :meth:`stop`."""
-        return _routing.ROUTER.active is self
+        return ROUTER.active is self
 
     @classmethod
     def current(cls) -> FakeIvsChat:
         """The active fake (for code under ``@mock_ivschat()``); RuntimeError if none is."""
-        active = _routing.ROUTER.active
+        active = ROUTER.active
         if not isinstance(active, cls):
             raise RuntimeError(
                 "No FakeIvsChat is active; use mock_ivschat(), fake.start() or the "
@@ -244,14 +244,14 @@ class FakeIvsChat:
             params: dict[str, Any] = {}
             result: dict[str, Any] | None = None
             try:
-                params = _wire.decode(operation, request)
+                params = wire.decode(operation, request)
                 if isinstance(injected, ServiceError):
                     raise injected
                 if injected is None:
                     validate(operation, params)
                     state = self._shared.region(account_id, region)
                     result = getattr(state, _METHODS[operation])(params)
-                    response = _wire.success(operation, request.url, result, request_id)
+                    response = wire.success(operation, request.url, result, request_id)
             except Exception as raised:  # anything but a ServiceError is a bug of the fake
                 error = raised if isinstance(raised, ServiceError) else _internal(operation, raised)
                 self._calls.append(
@@ -259,7 +259,7 @@ class FakeIvsChat:
                         operation, region, account_id, params, None, error.code, error.message
                     )
                 )
-                return _wire.failure(request.url, error, request_id)
+                return wire.failure(request.url, error, request_id)
             fault = injected.kind if injected is not None else None
             self._calls.append(RecordedCall(operation, region, account_id, params, result, fault))
         return injected.play(request.url) if injected is not None else response
@@ -284,9 +284,9 @@ class FakeIvsChat:
         Each retry botocore makes is a call, so ``times=4`` makes a throttled call succeed on its
         5th attempt. Injected errors and faults of an operation are used in injection order.
         """
-        name = _injection.check_operation(operation)
-        count = _injection.check_times(times)
-        self._queue(name, _injection.error(name, code, message, fields), count)
+        name = faults.check_operation(operation)
+        count = faults.check_times(times)
+        self._queue(name, faults.error(name, code, message, fields), count)
 
     def inject_fault(self, operation: str, kind: str, *, times: int = 1) -> None:
         """Make the next ``times`` attempts of ``operation`` fail in transit, before the service
@@ -298,15 +298,15 @@ class FakeIvsChat:
         balancer's HTML error page: a ClientError with that status as its code). Each attempt is
         recorded, with the kind as its ``error``.
         """
-        name = _injection.check_operation(operation)
-        count = _injection.check_times(times)
-        self._queue(name, _injection.fault(kind), count)
+        name = faults.check_operation(operation)
+        count = faults.check_times(times)
+        self._queue(name, faults.fault(kind), count)
 
-    def _queue(self, operation: str, outcome: _injection.Outcome, times: int) -> None:
+    def _queue(self, operation: str, outcome: faults.Outcome, times: int) -> None:
         with self._lock:
-            self._injected.setdefault(operation, []).append(_injection.Injected(outcome, times))
+            self._injected.setdefault(operation, []).append(faults.Injected(outcome, times))
 
-    def _next_injected(self, operation: str) -> _injection.Outcome | None:
+    def _next_injected(self, operation: str) -> faults.Outcome | None:
         queue = self._injected.get(operation)
         if not queue:
             return None
@@ -465,7 +465,7 @@ def _count(number: int, noun: str) -> str:
 
 def active_fake() -> FakeIvsChat | None:
     """The fake active right now, if any."""
-    active = _routing.ROUTER.active
+    active = ROUTER.active
     return active if isinstance(active, FakeIvsChat) else None
 
 
@@ -491,7 +491,7 @@ class _MockIvsChat:
         self._started.pop().__exit__(exc_type, exc, traceback)
 
     def __call__(self, target: T) -> T:
-        return _routing.decorate(target, self._new)
+        return _decorate.decorate(target, self._new)
 
 
 def mock_ivschat(**options: Any) -> _MockIvsChat:

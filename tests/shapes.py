@@ -26,8 +26,8 @@ try:  # Python >= 3.11
 except ImportError:  # pragma: no cover - Python 3.9 and 3.10
     import sre_parse  # type: ignore[no-redef]
 
-from fake_ivschat import _wire
 from fake_ivschat._service.errors import COMMON_ERRORS
+from fake_ivschat._transport import wire as _wire
 
 # Errors any operation may answer besides its modelled ones.
 UNMODELLED_ERRORS = frozenset(COMMON_ERRORS) | {"SerializationException"}

@@ -15,9 +15,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
-from ._service import model
-from ._service.errors import SerializationException, ServiceError
-from ._service.validate import json_type
+from .._service import model
+from .._service.errors import SerializationException, ServiceError
+from .._service.validate import json_type
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from . import _wire
-from ._service import model
-from ._service.errors import COMMON_ERRORS, ServiceError, error_class
-from ._service.validate import TypeMismatch, problems
+from .._service import model
+from .._service.errors import COMMON_ERRORS, ServiceError, error_class
+from .._service.validate import TypeMismatch, problems
+from . import wire
 
 
 def _connection_error(url: str) -> AWSResponse:
@@ -44,7 +44,7 @@ def _connection_closed(url: str) -> AWSResponse:
 
 
 def _gateway(status: int, reason: str) -> Callable[[str], AWSResponse]:
-    return lambda url: _wire.gateway_failure(url, status, reason)
+    return lambda url: wire.gateway_failure(url, status, reason)
 
 
 # Each kind raises what botocore's HTTP layer raises on that fault (botocore.httpsession), or
