@@ -3,49 +3,16 @@ that would otherwise match nothing (or apply a fallback) is a clear error, not a
 
 from __future__ import annotations
 
-import difflib
 import functools
 import inspect
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, Callable
 
 from botocore.client import BaseClient
 
+from ._hints import describe, one_of, suggest
 from ._service import model, validate
-
-
-def describe(value: object) -> str:
-    """``'5' (str)``: a value with its type, for messages."""
-    text = repr(value)
-    if len(text) > 80:
-        text = text[:77] + "..."
-    return f"{text} ({type(value).__name__})"
-
-
-def _folded(name: str) -> str:
-    return re.sub(r"[\W_]", "", name).lower()
-
-
-def suggest(name: str, choices: Iterable[str]) -> str:
-    """``"; did you mean 'CreateRoom'?"`` when ``name`` is a variant (snake_case, other case) or a
-    typo of one of ``choices``; otherwise ``""``."""
-    folded = {_folded(choice): choice for choice in choices}
-    found = folded.get(_folded(name))
-    if found is None:
-        close = difflib.get_close_matches(_folded(name), list(folded), n=1, cutoff=0.75)
-        found = folded[close[0]] if close else None
-    return f"; did you mean {found!r}?" if found is not None else ""
-
-
-def integer(name: str, value: object, minimum: int) -> int:
-    """``value`` if it is an int (not a bool) of at least ``minimum``; else TypeError/ValueError."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int >= {minimum}, got {describe(value)}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
-    return value
-
 
 # ----------------------------------------------------------------------- operations
 
@@ -54,17 +21,10 @@ def _operations() -> list[str]:
     return model.operation_names()
 
 
-def operation(name: object, choices: Iterable[str] | None = None, *, what: str = "") -> str:
-    """``name`` if it is one of ``choices`` (default: every ivschat operation, spelled as the API
-    reference does, e.g. ``"CreateRoom"``); else an error suggesting the right spelling."""
-    names = list(choices) if choices is not None else _operations()
-    kind = what or "an ivschat operation"
-    if not isinstance(name, str):
-        raise TypeError(f"{describe(name)} is not {kind}; pass a name such as 'CreateRoom'")
-    if name in names:
-        return name
-    hint = suggest(name, names) or f"; one of {', '.join(sorted(names))}"
-    raise ValueError(f"{name!r} is not {kind}{hint}")
+def operation(name: object) -> str:
+    """``name`` if it is an ivschat operation, spelled as the API reference does (e.g.
+    ``"CreateRoom"``); else an error suggesting the right spelling."""
+    return one_of(name, _operations(), "an ivschat operation")
 
 
 @functools.cache

@@ -14,22 +14,28 @@ from botocore import xform_name
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.client import BaseClient
 
-from . import _checks, _decorate, _options
+from . import _checks, _decorate
 from ._backend import RegionState, Room
 from ._chatlogs import ChatLogDelivery, LogDeliveryFailure
 from ._messaging import ChatConnection, Messaging, ReviewHandler
-from ._options import DEFAULT_ACCOUNT_ID, Options, Quotas, fake_options
 from ._records import RecordedCall, RecordedEvent, RecordedMessage, describe_call, expect
 from ._service import clock, model
 from ._service.errors import InternalServerException, ServiceError
 from ._service.ids import IdGenerator
 from ._service.model import DUMMY_CREDENTIALS
+from ._service.options import (
+    DEFAULT_ACCOUNT_ID,
+    DEFAULT_REGION,
+    Options,
+    Quotas,
+    check_options,
+    fake_options,
+)
 from ._service.tokens import ChatTokenClaims, TokenSealer
 from ._service.validate import validate
 from ._transport import faults, wire
 from ._transport.botocore import ROUTER, bind, bound_owner, unbind
 
-DEFAULT_REGION = "us-east-1"
 T = TypeVar("T")
 _log = logging.getLogger("fake_ivschat")
 
@@ -87,7 +93,7 @@ class FakeIvsChat:
         logging_state_polls: int = 0,
         conflict_on_attached_logging_delete: bool = True,
     ) -> None:
-        _options.check(
+        check_options(
             account_id=account_id,
             seed=seed,
             quotas=quotas,
@@ -504,4 +510,4 @@ def mock_ivschat(**options: Any) -> _MockIvsChat:
     return _MockIvsChat(fake_options(options, "mock_ivschat()"))
 
 
-__all__ = ["FakeIvsChat", "Options", "Quotas", "active_fake", "fake_options", "mock_ivschat"]
+__all__ = ["FakeIvsChat", "active_fake", "mock_ivschat"]
