@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ._chatlogs import LogDeliveryFailure
 from ._fake import FakeIvsChat, mock_ivschat
-from ._messaging import ChatConnection
 from ._records import RecordedCall, RecordedEvent, RecordedMessage
+from ._service.chatlogs import LogDeliveryFailure
 from ._service.errors import ChatConnectionError, InvalidTokenError
+from ._service.messaging import ChatConnection
 from ._service.options import Quotas
 from ._service.tokens import ChatTokenClaims
 

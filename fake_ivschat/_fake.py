@@ -15,13 +15,13 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.client import BaseClient
 
 from . import _checks, _decorate
-from ._backend import RegionState, Room
-from ._chatlogs import ChatLogDelivery, LogDeliveryFailure
-from ._messaging import ChatConnection, Messaging, ReviewHandler
 from ._records import RecordedCall, RecordedEvent, RecordedMessage, describe_call, expect
 from ._service import clock, model
+from ._service.backend import RegionState
+from ._service.chatlogs import ChatLogDelivery, LogDeliveryFailure
 from ._service.errors import InternalServerException, ServiceError
 from ._service.ids import IdGenerator
+from ._service.messaging import ChatConnection, Messaging, ReviewHandler
 from ._service.model import DUMMY_CREDENTIALS
 from ._service.options import (
     DEFAULT_ACCOUNT_ID,
@@ -31,6 +31,7 @@ from ._service.options import (
     check_options,
     fake_options,
 )
+from ._service.resources import Room
 from ._service.tokens import ChatTokenClaims, TokenSealer
 from ._service.validate import validate
 from ._transport import faults, wire

@@ -22,7 +22,7 @@ from shapes import ResponseAudit
 from test_validation import MODEL, OPERATIONS, Step, Target, World, build_request, call, valid
 
 from fake_ivschat import FakeIvsChat
-from fake_ivschat._backend import RegionState
+from fake_ivschat._service.backend import RegionState
 
 REGION = "us-west-2"
 

@@ -7,90 +7,26 @@ knows about botocore or HTTP.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._service import clock
-from ._service.errors import (
+from . import clock
+from .errors import (
     ConflictException,
     ResourceNotFoundException,
     ServiceQuotaExceededException,
     ThrottlingException,
 )
-from ._service.pagination import SortedIndex, page
-from ._service.tokens import ChatTokenClaims
-from ._service.validate import FieldError, java_repr, validation_error
+from .pagination import SortedIndex, page
+from .resources import LoggingConfiguration, Room, copy_destination
+from .tokens import ChatTokenClaims
+from .validate import FieldError, java_repr, validation_error
 
 if TYPE_CHECKING:
-    from ._fake import Shared
+    from .._fake import Shared
 
 RESOURCE_TYPE = "ROOM"  # the model's only ResourceType, used for logging configurations too
 MAX_TAGS = 50
 RESERVED_TAG_PREFIX = "aws:"
-
-
-@dataclass
-class Room:
-    arn: str
-    id: str
-    name: str
-    create_ms: int
-    update_ms: int
-    maximum_message_length: int
-    maximum_message_rate_per_second: int
-    message_review_handler: dict[str, str] | None
-    tags: dict[str, str]
-    logging_configuration_identifiers: list[str]
-
-    def summary(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "arn": self.arn,
-            "id": self.id,
-            "name": self.name,
-            "createTime": clock.iso_ms(self.create_ms),
-            "updateTime": clock.iso_ms(self.update_ms),
-            "tags": dict(self.tags),
-            "loggingConfigurationIdentifiers": list(self.logging_configuration_identifiers),
-        }
-        if self.message_review_handler is not None:
-            body["messageReviewHandler"] = dict(self.message_review_handler)
-        return body
-
-    def describe(self) -> dict[str, Any]:
-        body = self.summary()
-        body["maximumMessageLength"] = self.maximum_message_length
-        body["maximumMessageRatePerSecond"] = self.maximum_message_rate_per_second
-        return body
-
-
-@dataclass
-class LoggingConfiguration:
-    arn: str
-    id: str
-    name: str
-    destination: dict[str, Any]
-    create_ms: int
-    update_ms: int
-    tags: dict[str, str]
-    state: str = "ACTIVE"
-    # Get/List observations left before a CREATING/UPDATING/DELETING state settles.
-    polls_left: int = field(default=0, repr=False)
-
-    def describe(self, state: str | None = None) -> dict[str, Any]:
-        return {
-            "arn": self.arn,
-            "id": self.id,
-            "name": self.name,
-            "destinationConfiguration": _copy(self.destination),
-            "createTime": clock.iso_ms(self.create_ms),
-            "updateTime": clock.iso_ms(self.update_ms),
-            "state": state or self.state,
-            "tags": dict(self.tags),
-        }
-
-
-def _copy(value: dict[str, Any]) -> dict[str, Any]:
-    return {key: dict(inner) for key, inner in value.items()}
 
 
 class RegionState:
@@ -207,7 +143,7 @@ class RegionState:
             arn=self._arn("logging-configuration", config_id),
             id=config_id,
             name=params.get("name", ""),
-            destination=_copy(params["destinationConfiguration"]),
+            destination=copy_destination(params["destinationConfiguration"]),
             create_ms=now,
             update_ms=now,
             tags=dict(tags),
@@ -225,7 +161,7 @@ class RegionState:
         config = self.logging_configuration(params["identifier"])
         self._require_settled(config)
         if "destinationConfiguration" in params:
-            config.destination = _copy(params["destinationConfiguration"])
+            config.destination = copy_destination(params["destinationConfiguration"])
         config.name = params.get("name", config.name)
         config.update_ms = max(clock.to_ms(clock.now_ns()), config.update_ms)
         self.logging_index.put(config.arn, config.update_ms, config.create_ms, config)
@@ -509,4 +445,4 @@ def _with_token(body: dict[str, Any], token: str | None) -> dict[str, Any]:
     return body
 
 
-__all__ = ["LoggingConfiguration", "RegionState", "Room"]
+__all__ = ["RegionState"]

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
-from ._records import RecordedEvent, RecordedMessage, freeze
-from ._service import clock
-from ._service.chat_requests import (
+from .._records import RecordedEvent, RecordedMessage, freeze
+from . import clock
+from .chat_requests import (
     MAX_ID_CHARS,
     MAX_REASON_CHARS,
     MAX_USER_ID_CHARS,
@@ -23,15 +23,15 @@ from ._service.chat_requests import (
     safe_repr,
     text,
 )
-from ._service.chatlog_records import ChatLog
-from ._service.errors import ChatConnectionError, InvalidTokenError
-from ._service.review import Review, Verdict
-from ._service.review import ReviewHandler as ReviewHandler  # FakeIvsChat.register_review_handler's
-from ._service.tokens import ChatTokenClaims
+from .chatlog_records import ChatLog
+from .errors import ChatConnectionError, InvalidTokenError
+from .review import Review, Verdict
+from .review import ReviewHandler as ReviewHandler  # FakeIvsChat.register_review_handler's
+from .tokens import ChatTokenClaims
 
 if TYPE_CHECKING:
-    from ._backend import Room
-    from ._fake import Shared
+    from .._fake import Shared
+    from .resources import Room
 
 Frame = dict[str, Any]
 

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple, cast
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from ._service import model
-from ._service.chatlog_records import LOG_VERSION, Entry
-from ._service.model import DUMMY_CREDENTIALS
+from . import model
+from .chatlog_records import LOG_VERSION, Entry
+from .model import DUMMY_CREDENTIALS
 
 if TYPE_CHECKING:
-    from ._fake import Shared
+    from .._fake import Shared
 
 _log = logging.getLogger("fake_ivschat")
 
