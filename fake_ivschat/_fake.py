@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import threading
 import weakref
 from collections.abc import Mapping
 from types import TracebackType
@@ -18,10 +17,9 @@ from . import _checks, _decorate
 from ._records import RecordedCall, RecordedEvent, RecordedMessage, describe_call, expect
 from ._service import clock, model
 from ._service.backend import RegionState
-from ._service.chatlogs import ChatLogDelivery, LogDeliveryFailure
+from ._service.chatlogs import LogDeliveryFailure
 from ._service.errors import InternalServerException, ServiceError
-from ._service.ids import IdGenerator
-from ._service.messaging import ChatConnection, Messaging, ReviewHandler
+from ._service.messaging import ChatConnection, ReviewHandler
 from ._service.model import DUMMY_CREDENTIALS
 from ._service.options import (
     DEFAULT_ACCOUNT_ID,
@@ -31,44 +29,14 @@ from ._service.options import (
     check_options,
     fake_options,
 )
-from ._service.resources import Room
-from ._service.tokens import ChatTokenClaims, TokenSealer
+from ._service.state import ServiceState
+from ._service.tokens import ChatTokenClaims
 from ._service.validate import validate
 from ._transport import faults, wire
 from ._transport.botocore import ROUTER, bind, bound_owner, unbind
 
 T = TypeVar("T")
 _log = logging.getLogger("fake_ivschat")
-
-
-class Shared:
-    """What every (account, region) of one fake shares: IDs, token key, quotas, messaging."""
-
-    def __init__(self, seed: int | None, quotas: Quotas, options: Options) -> None:
-        self.lock = threading.RLock()  # one fake, one lock: every call and publish holds it
-        self.ids = IdGenerator(seed)
-        self.sealer = TokenSealer()
-        self.quotas = quotas
-        self.options = options
-        self.messaging = Messaging(self)
-        self.regions: dict[tuple[str, str], RegionState] = {}
-        # How long clients' retries would have slept so far: API rate windows count it as time.
-        self.retry_wait_ns = 0
-
-    def region(self, account_id: str, region: str) -> RegionState:
-        state = self.regions.get((account_id, region))
-        if state is None:
-            state = self.regions[(account_id, region)] = RegionState(account_id, region, self)
-        return state
-
-    def region_of(self, arn: str) -> RegionState | None:
-        """The state of the account and region an ARN names, if it has any."""
-        parts = arn.split(":")
-        return self.regions.get((parts[4], parts[3])) if len(parts) > 5 else None
-
-    def find_room(self, arn: str) -> Room | None:
-        state = self.region_of(arn)
-        return state.rooms.get(arn) if state is not None else None
 
 
 _METHODS = {name: xform_name(name) for name in model.operation_names()}
@@ -105,16 +73,15 @@ class FakeIvsChat:
         options = Options(logging_state_polls, conflict_on_attached_logging_delete)
         # A copy: quotas are changed in place, and one Quotas object given to a marker or to
         # mock_ivschat() serves many fakes.
-        self._shared = Shared(seed, copy.deepcopy(quotas) if quotas else Quotas(), options)
-        self._lock = self._shared.lock
+        self._state = ServiceState(seed, copy.deepcopy(quotas) if quotas else Quotas(), options)
+        self._lock = self._state.lock
         self._calls: list[RecordedCall] = []
         self._injected: dict[str, list[faults.Injected]] = {}
-        self._chat_logs = ChatLogDelivery(self._shared)
         self._connections: weakref.WeakSet[ChatConnection] = weakref.WeakSet()
 
     def __repr__(self) -> str:
         with self._lock:
-            regions = [self._describe(state) for state in list(self._shared.regions.values())]
+            regions = [self._describe(state) for state in list(self._state.regions.values())]
             calls = len(self._calls)
             connections = sum(1 for connection in list(self._connections) if not connection.closed)
         return (
@@ -133,7 +100,7 @@ class FakeIvsChat:
     @property
     def quotas(self) -> Quotas:
         """The quotas in force; change them in place (``fake.quotas.rooms = 3``)."""
-        return self._shared.quotas
+        return self._state.quotas
 
     # ------------------------------------------------------------------------ clients
 
@@ -238,7 +205,7 @@ class FakeIvsChat:
 
     def _retry_waited(self, seconds: float) -> None:
         with self._lock:
-            self._shared.retry_wait_ns += round(seconds * clock.NS_PER_SECOND)
+            self._state.retry_wait_ns += round(seconds * clock.NS_PER_SECOND)
 
     def _handle(
         self, operation: str, region: str, account_id: str, request: AWSPreparedRequest
@@ -246,7 +213,7 @@ class FakeIvsChat:
         """Answer one attempt, and record it, whatever happens: an injected fault is played
         (botocore's exception raised, or a bare HTTP error), anything else is an HTTP answer."""
         with self._lock:
-            request_id = self._shared.ids.request_id()
+            request_id = self._state.ids.request_id()
             injected = self._next_injected(operation)
             params: dict[str, Any] = {}
             result: dict[str, Any] | None = None
@@ -256,7 +223,7 @@ class FakeIvsChat:
                     raise injected
                 if injected is None:
                     validate(operation, params)
-                    state = self._shared.region(account_id, region)
+                    state = self._state.region(account_id, region)
                     result = getattr(state, _METHODS[operation])(params)
                     response = wire.success(operation, request.url, result, request_id)
             except Exception as raised:  # anything but a ServiceError is a bug of the fake
@@ -350,7 +317,7 @@ class FakeIvsChat:
         """EVENT frames delivered, in order; ``room`` an ARN (None: every room)."""
         _checks.room_arn(room)
         with self._lock:
-            return [e for e in self._shared.messaging.events if e.matches(room, name, None)]
+            return [e for e in self._state.messaging.events if e.matches(room, name, None)]
 
     def messages(
         self, room: str | None = None, *, user_id: str | None = None
@@ -358,7 +325,7 @@ class FakeIvsChat:
         """MESSAGE frames delivered, in order; ``room`` an ARN (None: every room)."""
         _checks.room_arn(room)
         with self._lock:
-            messages = self._shared.messaging.messages
+            messages = self._state.messaging.messages
             return [m for m in messages if m.matches(room, None, user_id, None)]
 
     def assert_called(self, operation: str, **params: Any) -> RecordedCall:
@@ -419,7 +386,7 @@ class FakeIvsChat:
         """Chat-log records delivered to that logging configuration's destination (read-only;
         one record per delivered frame, shared by every configuration it was logged to)."""
         with self._lock:
-            return self._shared.messaging.log_records.records(logging_configuration_arn)
+            return self._state.messaging.log_records.records(logging_configuration_arn)
 
     def flush_logs(self) -> list[LogDeliveryFailure]:
         """While moto's ``mock_aws`` is active, write every chat-log record not yet written to the
@@ -431,21 +398,21 @@ class FakeIvsChat:
         write at all are not); ``[]`` when all went well or moto is not active. Never opens a
         socket.
         """
-        return self._chat_logs.flush()
+        return self._state.log_delivery.flush()
 
     # ---------------------------------------------------------------------- messaging
 
     def decode_token(self, token: str) -> ChatTokenClaims:
         """The claims of a chat token this fake issued; InvalidTokenError for any other."""
         _checks.chat_token(token, "decode_token")
-        return self._shared.sealer.open(token)
+        return self._state.sealer.open(token)
 
     def connect(self, token: str) -> ChatConnection:
         """Open a Chat Messaging API connection with a chat token (which is then spent): the
         ``token`` string of a ``create_chat_token`` response."""
         _checks.chat_token(token, "connect")
         with self._lock:
-            connection = self._shared.messaging.connect(token)
+            connection = self._state.messaging.connect(token)
             self._connections.add(connection)
             return connection
 
@@ -455,7 +422,7 @@ class FakeIvsChat:
         mistake here would only show as the room's fallback result applying)."""
         _checks.review_handler(lambda_arn, handler)
         with self._lock:
-            self._shared.messaging.review_handlers[lambda_arn] = handler
+            self._state.messaging.review_handlers[lambda_arn] = handler
 
 
 def _internal(operation: str, raised: Exception) -> InternalServerException:

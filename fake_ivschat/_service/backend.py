@@ -7,7 +7,7 @@ knows about botocore or HTTP.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from . import clock
 from .errors import (
@@ -16,17 +16,28 @@ from .errors import (
     ServiceQuotaExceededException,
     ThrottlingException,
 )
+from .ids import IdGenerator
+from .messaging import Messaging
+from .options import Options, Quotas
 from .pagination import SortedIndex, page
 from .resources import LoggingConfiguration, Room, copy_destination
-from .tokens import ChatTokenClaims
+from .tokens import ChatTokenClaims, TokenSealer
 from .validate import FieldError, java_repr, validation_error
-
-if TYPE_CHECKING:
-    from .._fake import Shared
 
 RESOURCE_TYPE = "ROOM"  # the model's only ResourceType, used for logging configurations too
 MAX_TAGS = 50
 RESERVED_TAG_PREFIX = "aws:"
+
+
+class Shared(Protocol):
+    """What a RegionState uses of the state every region of a fake shares (state.ServiceState)."""
+
+    ids: IdGenerator
+    sealer: TokenSealer
+    quotas: Quotas
+    options: Options
+    messaging: Messaging
+    retry_wait_ns: int
 
 
 class RegionState:

@@ -11,20 +11,18 @@ import hashlib
 import json
 import logging
 import sys
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple, cast
+from typing import Any, Callable, NamedTuple, cast
 
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from . import model
-from .chatlog_records import LOG_VERSION, Entry
+from .chatlog_records import LOG_VERSION, ChatLog, Entry
 from .model import DUMMY_CREDENTIALS
-
-if TYPE_CHECKING:
-    from .._fake import Shared
 
 _log = logging.getLogger("fake_ivschat")
 
@@ -166,8 +164,9 @@ class ChatLogDelivery:
     """Writes one fake's chat-log records to moto, each record once per configuration, to the
     destination the configuration had when the record was sent."""
 
-    def __init__(self, shared: Shared) -> None:
-        self._shared = shared
+    def __init__(self, lock: threading.RLock, log_records: ChatLog) -> None:
+        self._lock = lock  # the fake's: records are read under it
+        self._log_records = log_records
         self._progress: dict[str, _Progress] = {}
 
     def flush(self) -> list[LogDeliveryFailure]:
@@ -175,8 +174,8 @@ class ChatLogDelivery:
             _log.debug("moto's mock_aws is not active: chat-log records are not written.")
             return []
         failures: list[LogDeliveryFailure] = []
-        with self._shared.lock:
-            for arn, entries in self._shared.messaging.log_records.entries.items():
+        with self._lock:
+            for arn, entries in self._log_records.entries.items():
                 progress = self._progress.setdefault(arn, _Progress())
                 pending = progress.pending(len(entries))
                 for destination, items in _by_destination(entries, pending):

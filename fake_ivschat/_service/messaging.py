@@ -7,9 +7,10 @@ with logging configurations, as a chat-log record.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from typing import Any, Callable, ClassVar
 
 from .._records import RecordedEvent, RecordedMessage, freeze
 from . import clock
@@ -25,13 +26,12 @@ from .chat_requests import (
 )
 from .chatlog_records import ChatLog
 from .errors import ChatConnectionError, InvalidTokenError
+from .ids import IdGenerator
+from .options import Quotas
+from .resources import Room
 from .review import Review, Verdict
 from .review import ReviewHandler as ReviewHandler  # FakeIvsChat.register_review_handler's
-from .tokens import ChatTokenClaims
-
-if TYPE_CHECKING:
-    from .._fake import Shared
-    from .resources import Room
+from .tokens import ChatTokenClaims, TokenSealer
 
 Frame = dict[str, Any]
 
@@ -140,12 +140,23 @@ def _request(action: str, request_id: str | None, **fields: Any) -> dict[str, An
 class Messaging:
     """Connections, delivered frames and chat-log records of one fake, across all its rooms."""
 
-    def __init__(self, shared: Shared) -> None:
-        self._shared = shared
-        self.lock = shared.lock
+    def __init__(
+        self,
+        lock: threading.RLock,
+        ids: IdGenerator,
+        sealer: TokenSealer,
+        quotas: Quotas,
+        find_room: Callable[[str], Room | None],
+        log_records: ChatLog,
+    ) -> None:
+        self.lock = lock  # the fake's: held by every call and publish
+        self._ids = ids
+        self._sealer = sealer
+        self._quotas = quotas
+        self._find_room = find_room  # a room of any account and region, by ARN
         self.events: list[RecordedEvent] = []
         self.messages: list[RecordedMessage] = []
-        self.log_records = ChatLog(shared)
+        self.log_records = log_records
         self.review_handlers: dict[str, ReviewHandler] = {}
         self._connections: dict[str, list[ChatConnection]] = {}
         self._spent_tokens: set[str] = set()
@@ -155,7 +166,7 @@ class Messaging:
 
     def connect(self, token: str) -> ChatConnection:
         try:
-            claims = self._shared.sealer.open(token)
+            claims = self._sealer.open(token)
         except InvalidTokenError as exc:
             raise ChatConnectionError(401, f"Invalid chat token: {exc}.") from None
         now = clock.now_ns()
@@ -175,7 +186,7 @@ class Messaging:
                 "The session of this chat token expired at"
                 f" {clock.rfc3339_nano(claims.session_expiration_ns)}; create a new one.",
             )
-        if self._shared.find_room(claims.room_arn) is None:
+        if self._find_room(claims.room_arn) is None:
             raise ChatConnectionError(
                 404, f"The chat token's room does not exist: {claims.room_arn}"
             )
@@ -257,7 +268,7 @@ class Messaging:
                     f"The connection's capabilities do not permit this action ({action} needs"
                     f" capability {action}).",
                 )
-            room = self._shared.find_room(connection.room_arn)
+            room = self._find_room(connection.room_arn)
             if room is None:  # defensive: DeleteRoom closes every connection of the room first
                 self.close(connection, ROOM_DELETED, 404)
                 raise Refused(404, f"Room not found: {connection.room_arn}")
@@ -270,7 +281,7 @@ class Messaging:
         frame = freeze(
             {
                 "Type": "ERROR",
-                "Id": refusal.frame_id or self._shared.ids.resource_id(),
+                "Id": refusal.frame_id or self._ids.resource_id(),
                 "RequestId": request_id,
                 "ErrorCode": refusal.code,
                 "ErrorMessage": refusal.message,
@@ -292,7 +303,7 @@ class Messaging:
             )
         values = attributes(request.get("Attributes"), "Attributes")
         self._take_send_slot(room, now)
-        message_id = self._shared.ids.resource_id()
+        message_id = self._ids.resource_id()
         review = self._review(sender, room, message_id, content, values)
         if review is not None:
             return _Pending(sender, room, message_id, request_id, now, review)
@@ -381,7 +392,7 @@ class Messaging:
         request_id: str,
         now: int,
     ) -> Frame:
-        event_id = self._shared.ids.resource_id()
+        event_id = self._ids.resource_id()
         frame = freeze(
             {
                 "Type": "EVENT",
@@ -451,7 +462,7 @@ class Messaging:
             uri=uri,
             fallback=settings.get("fallbackResult", "ALLOW"),
             handler=self.review_handlers.get(uri),
-            timeout_ms=self._shared.quotas.review_handler_timeout_ms,
+            timeout_ms=self._quotas.review_handler_timeout_ms,
             max_length=room.maximum_message_length,
             content=content,
             attributes=values,
@@ -470,7 +481,7 @@ class Messaging:
                     f" ({sender._close_reason}) while the message was under review.",
                     pending.message_id,
                 )
-            if self._shared.find_room(sender.room_arn) is not pending.room:
+            if self._find_room(sender.room_arn) is not pending.room:
                 raise Refused(
                     404,
                     f"The message was not delivered: the room was deleted while the message"
