@@ -34,8 +34,11 @@ def _params_of(operation_name: str | None) -> frozenset[str]:
     return frozenset(member for op in _operations() for member in model.input_members(op))
 
 
-def call_params(operation_name: str | None, params: Mapping[str, Any]) -> None:
-    """ValueError for a param name that no call of ``operation_name`` (any if None) can send."""
+def call_filter(operation_name: str | None, params: Mapping[str, Any]) -> None:
+    """ValueError for an operation name that is not one (``"create_room"``), or a param name that
+    no call of ``operation_name`` (any if None) can send."""
+    if operation_name is not None:
+        operation(operation_name)
     names = _params_of(operation_name)
     for key in params:
         if key not in names:

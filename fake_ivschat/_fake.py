@@ -1,24 +1,28 @@
-"""FakeIvsChat: the state of one fake, the transport its clients use, and what tests read back."""
+"""FakeIvsChat, the front door: one fake's service state, the call path of its clients and what
+tests read back, composed behind thin public methods; and ``mock_ivschat``."""
 
 from __future__ import annotations
 
 import copy
-import logging
 import weakref
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
-from botocore import xform_name
-from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.client import BaseClient
 
 from . import _checks, _decorate
-from ._records import RecordedCall, RecordedEvent, RecordedMessage, describe_call, expect
-from ._service import clock, model
+from ._records import (
+    RecordedCall,
+    RecordedEvent,
+    RecordedMessage,
+    expect_call,
+    expect_event,
+    expect_message,
+)
+from ._service import model
 from ._service.backend import RegionState
 from ._service.chatlogs import LogDeliveryFailure
-from ._service.errors import InternalServerException, ServiceError
 from ._service.messaging import ChatConnection, ReviewHandler
 from ._service.model import DUMMY_CREDENTIALS
 from ._service.options import (
@@ -31,15 +35,11 @@ from ._service.options import (
 )
 from ._service.state import ServiceState
 from ._service.tokens import ChatTokenClaims
-from ._service.validate import validate
-from ._transport import faults, wire
-from ._transport.botocore import ROUTER, bind, bound_owner, unbind
+from ._transport import faults
+from ._transport.botocore import ROUTER, bound_owner, unbind
+from ._transport.dispatch import Dispatcher
 
 T = TypeVar("T")
-_log = logging.getLogger("fake_ivschat")
-
-
-_METHODS = {name: xform_name(name) for name in model.operation_names()}
 
 
 class FakeIvsChat:
@@ -75,14 +75,13 @@ class FakeIvsChat:
         # mock_ivschat() serves many fakes.
         self._state = ServiceState(seed, copy.deepcopy(quotas) if quotas else Quotas(), options)
         self._lock = self._state.lock
-        self._calls: list[RecordedCall] = []
-        self._injected: dict[str, list[faults.Injected]] = {}
+        self._dispatcher = Dispatcher(self._state)
         self._connections: weakref.WeakSet[ChatConnection] = weakref.WeakSet()
 
     def __repr__(self) -> str:
         with self._lock:
             regions = [self._describe(state) for state in list(self._state.regions.values())]
-            calls = len(self._calls)
+            calls = len(self._dispatcher.calls)
             connections = sum(1 for connection in list(self._connections) if not connection.closed)
         return (
             f"<FakeIvsChat account {self.account_id}, {'active' if self.active else 'inactive'};"
@@ -144,9 +143,8 @@ class FakeIvsChat:
         signed: bool,
         routed: bool = False,
     ) -> None:
-        region = client.meta.region_name or DEFAULT_REGION
-        transport = self._transport(region, account_id or self.account_id)
-        bind(client, self, transport, signed=signed, routed=routed, on_wait=self._retry_waited)
+        account = account_id or self.account_id
+        self._dispatcher.bind_client(client, self, account, signed=signed, routed=routed)
 
     def _route(self, client: BaseClient, signed: bool) -> None:
         self._bind(client, signed=signed, routed=True)
@@ -197,47 +195,6 @@ class FakeIvsChat:
         if self.active:  # the block may have stopped it already
             self.stop()
 
-    def _transport(self, region: str, account_id: str) -> Callable[..., AWSResponse]:
-        def before_send(request: AWSPreparedRequest, event_name: str, **_: Any) -> AWSResponse:
-            return self._handle(event_name.rpartition(".")[2], region, account_id, request)
-
-        return before_send
-
-    def _retry_waited(self, seconds: float) -> None:
-        with self._lock:
-            self._state.retry_wait_ns += round(seconds * clock.NS_PER_SECOND)
-
-    def _handle(
-        self, operation: str, region: str, account_id: str, request: AWSPreparedRequest
-    ) -> AWSResponse:
-        """Answer one attempt, and record it, whatever happens: an injected fault is played
-        (botocore's exception raised, or a bare HTTP error), anything else is an HTTP answer."""
-        with self._lock:
-            request_id = self._state.ids.request_id()
-            injected = self._next_injected(operation)
-            params: dict[str, Any] = {}
-            result: dict[str, Any] | None = None
-            try:
-                params = wire.decode(operation, request)
-                if isinstance(injected, ServiceError):
-                    raise injected
-                if injected is None:
-                    validate(operation, params)
-                    state = self._state.region(account_id, region)
-                    result = getattr(state, _METHODS[operation])(params)
-                    response = wire.success(operation, request.url, result, request_id)
-            except Exception as raised:  # anything but a ServiceError is a bug of the fake
-                error = raised if isinstance(raised, ServiceError) else _internal(operation, raised)
-                self._calls.append(
-                    RecordedCall(
-                        operation, region, account_id, params, None, error.code, error.message
-                    )
-                )
-                return wire.failure(request.url, error, request_id)
-            fault = injected.kind if injected is not None else None
-            self._calls.append(RecordedCall(operation, region, account_id, params, result, fault))
-        return injected.play(request.url) if injected is not None else response
-
     # ------------------------------------------------------------------ fault injection
 
     def inject_error(
@@ -260,7 +217,7 @@ class FakeIvsChat:
         """
         name = faults.check_operation(operation)
         count = faults.check_times(times)
-        self._queue(name, faults.error(name, code, message, fields), count)
+        self._dispatcher.inject(name, faults.error(name, code, message, fields), count)
 
     def inject_fault(self, operation: str, kind: str, *, times: int = 1) -> None:
         """Make the next ``times`` attempts of ``operation`` fail in transit, before the service
@@ -274,21 +231,7 @@ class FakeIvsChat:
         """
         name = faults.check_operation(operation)
         count = faults.check_times(times)
-        self._queue(name, faults.fault(kind), count)
-
-    def _queue(self, operation: str, outcome: faults.Outcome, times: int) -> None:
-        with self._lock:
-            self._injected.setdefault(operation, []).append(faults.Injected(outcome, times))
-
-    def _next_injected(self, operation: str) -> faults.Outcome | None:
-        queue = self._injected.get(operation)
-        if not queue:
-            return None
-        injected = queue[0]
-        injected.times -= 1
-        if injected.times <= 0:
-            queue.pop(0)
-        return injected.outcome
+        self._dispatcher.inject(name, faults.fault(kind), count)
 
     # ------------------------------------------------------------ recorded for asserts
 
@@ -296,7 +239,7 @@ class FakeIvsChat:
     def calls(self) -> list[RecordedCall]:
         """Every API call that reached this fake, in order, failed ones included."""
         with self._lock:
-            return list(self._calls)
+            return list(self._dispatcher.calls)
 
     def get_calls(self, operation: str | None = None, **params: Any) -> list[RecordedCall]:
         """The recorded calls of ``operation`` (any if None) that sent every given param.
@@ -304,14 +247,8 @@ class FakeIvsChat:
         ValueError for an operation or param name no call can have (``"create_room"``: did you
         mean ``"CreateRoom"``?), which would otherwise silently match nothing.
         """
-        self._check_filter(operation, params)
+        _checks.call_filter(operation, params)
         return [call for call in self.calls if call.matches(operation, params)]
-
-    @staticmethod
-    def _check_filter(operation: str | None, params: Mapping[str, Any]) -> None:
-        if operation is not None:
-            _checks.operation(operation)
-        _checks.call_params(operation, params)
 
     def events(self, room: str | None = None, *, name: str | None = None) -> list[RecordedEvent]:
         """EVENT frames delivered, in order; ``room`` an ARN (None: every room)."""
@@ -332,14 +269,8 @@ class FakeIvsChat:
         """The last recorded call of ``operation`` that sent every given param (top-level,
         compared with ``==``); otherwise AssertionError listing the calls recorded instead."""
         __tracebackhide__ = True
-        self._check_filter(operation, params)
-        calls = self.calls
-        return expect(
-            [call for call in calls if call.matches(operation, params)],
-            f"{describe_call(operation, params)} call",
-            "calls",
-            calls,
-        )
+        _checks.call_filter(operation, params)
+        return expect_call(self.calls, operation, params)
 
     def assert_event(
         self, name: str, *, room: str | None = None, attributes: Mapping[str, str] | None = None
@@ -348,15 +279,7 @@ class FakeIvsChat:
         otherwise AssertionError listing the events delivered instead."""
         __tracebackhide__ = True
         _checks.room_arn(room)
-        events = self.events()
-        where = f" in {room}" if room is not None else ""
-        having = f" with attributes {dict(attributes)!r}" if attributes is not None else ""
-        return expect(
-            [event for event in events if event.matches(room, name, attributes)],
-            f"EVENT {name!r}{where}{having}",
-            "events",
-            events,
-        )
+        return expect_event(self.events(), name, room, attributes)
 
     def assert_message(
         self,
@@ -370,17 +293,7 @@ class FakeIvsChat:
         listing the messages delivered instead."""
         __tracebackhide__ = True
         _checks.room_arn(room)
-        messages = self.messages()
-        filters = {"content": content, "room": room, "user_id": user_id, "attributes": attributes}
-        wanted = ", ".join(
-            f"{key}={value!r}" for key, value in filters.items() if value is not None
-        )
-        return expect(
-            [m for m in messages if m.matches(room, content, user_id, attributes)],
-            f"MESSAGE with {wanted}" if wanted else "MESSAGE",
-            "messages",
-            messages,
-        )
+        return expect_message(self.messages(), content, room, user_id, attributes)
 
     def log_records(self, logging_configuration_arn: str) -> list[dict[str, Any]]:
         """Chat-log records delivered to that logging configuration's destination (read-only;
@@ -423,14 +336,6 @@ class FakeIvsChat:
         _checks.review_handler(lambda_arn, handler)
         with self._lock:
             self._state.messaging.review_handlers[lambda_arn] = handler
-
-
-def _internal(operation: str, raised: Exception) -> InternalServerException:
-    """The answer to a failure inside the fake: logged with its traceback, never raised."""
-    _log.error("fake_ivschat failed while answering %s", operation, exc_info=raised)
-    return InternalServerException(
-        f"fake_ivschat failed while answering {operation}: {type(raised).__name__}: {raised}"
-    )
 
 
 def _count(number: int, noun: str) -> str:
