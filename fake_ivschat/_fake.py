@@ -7,11 +7,12 @@ import copy
 import weakref
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
 from botocore.client import BaseClient
 
-from . import _checks, _decorate
+from . import _checks
+from ._mock import MockContext
 from ._records import (
     RecordedCall,
     RecordedEvent,
@@ -38,8 +39,6 @@ from ._service.tokens import ChatTokenClaims
 from ._transport import faults
 from ._transport.botocore import ROUTER, bound_owner, unbind
 from ._transport.dispatch import Dispatcher
-
-T = TypeVar("T")
 
 
 class FakeIvsChat:
@@ -348,39 +347,15 @@ def active_fake() -> FakeIvsChat | None:
     return active if isinstance(active, FakeIvsChat) else None
 
 
-class _MockIvsChat:
-    def __init__(self, options: Mapping[str, Any]) -> None:
-        self._options = options
-        self._started: list[FakeIvsChat] = []
-
-    def _new(self) -> FakeIvsChat:
-        return FakeIvsChat(**self._options)
-
-    def __enter__(self) -> FakeIvsChat:
-        fake = self._new().start()
-        self._started.append(fake)
-        return fake
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._started.pop().__exit__(exc_type, exc, traceback)
-
-    def __call__(self, target: T) -> T:
-        return _decorate.decorate(target, self._new)
-
-
-def mock_ivschat(**options: Any) -> _MockIvsChat:
+def mock_ivschat(**options: Any) -> MockContext[FakeIvsChat]:
     """Route every ``ivschat`` client to a fresh, active :class:`FakeIvsChat`.
 
     ``with mock_ivschat(seed=1) as fake: ...``, or as a decorator of a function, coroutine
     function or test class (a fresh fake per call, or per test from setUp to its cleanups;
     reach it with ``FakeIvsChat.current()``). ``options`` are FakeIvsChat's keyword arguments.
     """
-    return _MockIvsChat(fake_options(options, "mock_ivschat()"))
+    checked = fake_options(options, "mock_ivschat()")
+    return MockContext(lambda: FakeIvsChat(**checked))
 
 
 __all__ = ["FakeIvsChat", "active_fake", "mock_ivschat"]

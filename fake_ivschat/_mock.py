@@ -1,5 +1,6 @@
-"""``mock_ivschat()`` as a decorator: a fresh, active fake around each call of a function,
-coroutine function or generator function, or around each test of a class."""
+"""What ``mock_ivschat()`` returns: a context manager and decorator that runs code inside a fresh,
+active fake (around a block, each call of a function, or each test of a class). It takes the
+fake's factory, and imports nothing of the package."""
 
 from __future__ import annotations
 
@@ -9,10 +10,39 @@ import inspect
 import unittest
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar, cast
+from types import TracebackType
+from typing import Any, Callable, Generic, TypeVar, cast
 
 NewContext = Callable[[], AbstractContextManager[Any]]  # a fresh active fake per use
 T = TypeVar("T")
+F = TypeVar("F")
+
+
+class MockContext(Generic[F]):
+    """``with mock_ivschat() as fake:`` or ``@mock_ivschat()``: a fresh context from ``new``
+    (an active fake), entered around the block, each call or each test."""
+
+    def __init__(self, new: Callable[[], AbstractContextManager[F]]) -> None:
+        self._new = new
+        self._entered: list[AbstractContextManager[F]] = []
+
+    def __enter__(self) -> F:
+        context = self._new()
+        fake = context.__enter__()
+        self._entered.append(context)
+        return fake
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._entered.pop().__exit__(exc_type, exc, traceback)
+
+    def __call__(self, target: T) -> T:
+        return decorate(target, self._new)
+
 
 # A wrapper made by decorate() carries what it wraps, and whether a class decorator made it:
 # a decorated subclass then re-wraps the original of an inherited test with its own options.
