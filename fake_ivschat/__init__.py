@@ -5,8 +5,8 @@ from __future__ import annotations
 from ._fake import FakeIvsChat, mock_ivschat
 from ._records import RecordedCall, RecordedEvent, RecordedMessage
 from ._service.chatlogs import LogDeliveryFailure
+from ._service.connection import ChatConnection
 from ._service.errors import ChatConnectionError, InvalidTokenError
-from ._service.messaging import ChatConnection
 from ._service.options import Quotas
 from ._service.tokens import ChatTokenClaims
 

@@ -24,7 +24,7 @@ from ._records import (
 from ._service import model
 from ._service.backend import RegionState
 from ._service.chatlogs import LogDeliveryFailure
-from ._service.messaging import ChatConnection, ReviewHandler
+from ._service.connection import ChatConnection
 from ._service.model import DUMMY_CREDENTIALS
 from ._service.options import (
     DEFAULT_ACCOUNT_ID,
@@ -34,6 +34,7 @@ from ._service.options import (
     check_options,
     fake_options,
 )
+from ._service.review import ReviewHandler
 from ._service.state import ServiceState
 from ._service.tokens import ChatTokenClaims
 from ._transport import faults

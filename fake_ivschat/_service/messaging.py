@@ -1,19 +1,15 @@
-"""The Chat Messaging API in-process: connections, publish actions, delivery, chat-log records.
-
-Frames are the exact JSON objects the WebSocket API sends (MESSAGE, EVENT, ERROR). Every frame
-delivered in a room is also recorded for ``fake.events()`` / ``fake.messages()`` and, for rooms
-with logging configurations, as a chat-log record.
-"""
+"""The Chat Messaging API's hub: connecting, the publish actions (the control plane's SendEvent,
+DeleteMessage and DisconnectUser too), message review, and delivery of each frame to the room's
+open connections, to ``fake.events()``/``messages()`` and to the room's chat logs."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar
 
-from .._records import RecordedEvent, RecordedMessage, freeze
-from . import clock
+from .._records import RecordedEvent, RecordedMessage
+from . import clock, frames
 from .chat_requests import (
     MAX_ID_CHARS,
     MAX_REASON_CHARS,
@@ -25,116 +21,14 @@ from .chat_requests import (
     text,
 )
 from .chatlog_records import ChatLog
+from .connection import DISCONNECTED, ROOM_DELETED, SESSION_EXPIRED, ChatConnection
 from .errors import ChatConnectionError, InvalidTokenError
+from .frames import Frame
 from .ids import IdGenerator
 from .options import Quotas
 from .resources import Room
-from .review import Review, Verdict
-from .review import ReviewHandler as ReviewHandler  # FakeIvsChat.register_review_handler's
-from .tokens import ChatTokenClaims, TokenSealer
-
-Frame = dict[str, Any]
-
-CLIENT_IP = "127.0.0.1"  # what a review handler sees as Sender.Ip
-
-# Why a connection closed (``close_reason``), and the code of the ChatConnectionError raised when
-# it is used afterwards: 401 for an expired session, 404 for a deleted room, 0 otherwise.
-CLOSED_BY_CLIENT = "closed by client"
-SESSION_EXPIRED = "session expired"
-ROOM_DELETED = "DeleteRoom"
-DISCONNECTED = "DisconnectUser"
-
-
-class ChatConnection:
-    """One WebSocket connection to a room, opened with a chat token by ``FakeIvsChat.connect``.
-
-    ``received`` lists every frame delivered to it, in order. Each publish method returns the
-    frame that answers it on this connection: the echoed MESSAGE or EVENT, or an ERROR frame.
-    A session past its expiry counts as closed as soon as the connection is looked at or used.
-    """
-
-    def __init__(self, hub: Messaging, claims: ChatTokenClaims) -> None:
-        self._hub = hub
-        self.claims = claims
-        self.received: list[Frame] = []
-        self._close_reason: str | None = None
-        self._close_code = 0
-
-    @property
-    def room_arn(self) -> str:
-        """The ARN of the room this connection is in."""
-        return self.claims.room_arn
-
-    @property
-    def user_id(self) -> str:
-        """The user the chat token was issued to."""
-        return self.claims.user_id
-
-    @property
-    def closed(self) -> bool:
-        """True once the connection is closed (by the client, the server, or session expiry)."""
-        return self.close_reason is not None
-
-    @property
-    def close_reason(self) -> str | None:
-        """Why the connection closed: ``"DeleteRoom"``, ``"DisconnectUser"`` (``": <reason>"``
-        when one was given), ``"session expired"`` or ``"closed by client"``; None while open."""
-        with self._hub.lock:
-            self._hub.expire(self, clock.now_ns())
-            return self._close_reason
-
-    def __repr__(self) -> str:
-        state = f"closed ({self.close_reason})" if self.closed else "open"
-        return (
-            f"<ChatConnection user_id={self.user_id!r} room={self.room_arn!r} {state},"
-            f" {len(self.received)} frame(s) received>"
-        )
-
-    def send(self, payload: Mapping[str, Any] | str | bytes | bytearray | memoryview) -> Frame:
-        """Publish a raw request: a dict, or the JSON text the WebSocket API takes (str, or
-        UTF-8 bytes, bytearray or memoryview).
-
-        Whatever the request holds, it is answered with a frame, never an exception: an invalid
-        one with an ERROR frame. Publishing on a closed connection raises ``ChatConnectionError``;
-        a payload of any other Python type raises ``TypeError``.
-        """
-        return self._hub.publish(self, payload)
-
-    def send_message(
-        self,
-        content: str,
-        attributes: dict[str, str] | None = None,
-        *,
-        request_id: str | None = None,
-    ) -> Frame:
-        """SEND_MESSAGE; needs the SEND_MESSAGE capability."""
-        return self.send(
-            _request("SEND_MESSAGE", request_id, Content=content, Attributes=attributes)
-        )
-
-    def delete_message(
-        self, message_id: str, reason: str | None = None, *, request_id: str | None = None
-    ) -> Frame:
-        """DELETE_MESSAGE; needs the DELETE_MESSAGE capability."""
-        return self.send(_request("DELETE_MESSAGE", request_id, Id=message_id, Reason=reason))
-
-    def disconnect_user(
-        self, user_id: str, reason: str | None = None, *, request_id: str | None = None
-    ) -> Frame:
-        """DISCONNECT_USER; needs the DISCONNECT_USER capability."""
-        return self.send(_request("DISCONNECT_USER", request_id, UserId=user_id, Reason=reason))
-
-    def close(self) -> None:
-        """Close the connection from the client side (closing twice does nothing)."""
-        with self._hub.lock:
-            self._hub.close(self, CLOSED_BY_CLIENT)
-
-
-def _request(action: str, request_id: str | None, **fields: Any) -> dict[str, Any]:
-    payload = {"Action": action, **{k: v for k, v in fields.items() if v is not None}}
-    if request_id is not None:
-        payload["RequestId"] = request_id
-    return payload
+from .review import Review, ReviewHandler, Verdict, review_for
+from .tokens import TokenSealer
 
 
 class Messaging:
@@ -196,16 +90,16 @@ class Messaging:
         return connection
 
     def close(self, connection: ChatConnection, reason: str, code: int = 0) -> None:
-        if connection._close_reason is not None:
+        """Close ``connection`` (a ChatConnectionError with ``code`` when it is used again)."""
+        if not connection._mark_closed(reason, code):
             return
-        connection._close_reason, connection._close_code = reason, code
         peers = self._connections.get(connection.room_arn, [])
         if connection in peers:
             peers.remove(connection)
 
     def expire(self, connection: ChatConnection, now: int) -> None:
         """Close the connection if its session is over (the service closes it at that moment)."""
-        if connection._close_reason is None and now > connection.claims.session_expiration_ns:
+        if now > connection.claims.session_expiration_ns:
             self.close(connection, SESSION_EXPIRED, 401)
 
     def close_room(self, room_arn: str, reason: str) -> None:
@@ -243,13 +137,7 @@ class Messaging:
     ) -> Frame | _Pending:
         now = clock.now_ns()
         self.expire(connection, now)
-        if connection._close_reason is not None:
-            raise ChatConnectionError(
-                connection._close_code,
-                f"Cannot publish on the connection of {connection.user_id!r} to"
-                f" {connection.room_arn}: it is closed ({connection._close_reason})."
-                " Connect again with a new chat token.",
-            )
+        connection._check_open()
         if isinstance(read, Refused):
             return self._refuse(connection, read, read.request_id)
         request, request_id = read
@@ -278,17 +166,9 @@ class Messaging:
 
     def _refuse(self, connection: ChatConnection, refusal: Refused, request_id: str) -> Frame:
         """The ERROR frame answering a request; a connection closed meanwhile receives none."""
-        frame = freeze(
-            {
-                "Type": "ERROR",
-                "Id": refusal.frame_id or self._ids.resource_id(),
-                "RequestId": request_id,
-                "ErrorCode": refusal.code,
-                "ErrorMessage": refusal.message,
-            }
-        )
-        if connection._close_reason is None:
-            connection.received.append(frame)
+        frame_id = refusal.frame_id or self._ids.resource_id()
+        frame = frames.error(frame_id, request_id, refusal.code, refusal.message)
+        connection._receive(frame)
         return frame
 
     def _send_message(
@@ -304,7 +184,9 @@ class Messaging:
         values = attributes(request.get("Attributes"), "Attributes")
         self._take_send_slot(room, now)
         message_id = self._ids.resource_id()
-        review = self._review(sender, room, message_id, content, values)
+        timeout_ms = self._quotas.review_handler_timeout_ms
+        handlers = self.review_handlers
+        review = review_for(room, sender.claims, message_id, content, values, handlers, timeout_ms)
         if review is not None:
             return _Pending(sender, room, message_id, request_id, now, review)
         return self._message(sender, room, content, values, message_id, request_id, now)
@@ -319,44 +201,25 @@ class Messaging:
         request_id: str,
         now: int,
     ) -> Frame:
-        frame = freeze(
-            {
-                "Type": "MESSAGE",
-                "Id": message_id,
-                "RequestId": request_id,
-                "Content": content,
-                "Attributes": values,
-                "Sender": {"UserId": sender.user_id, "Attributes": sender.claims.attributes},
-                "SendTime": clock.rfc3339_nano(now),
-            }
+        record = frames.message(
+            room.arn, message_id, request_id, content, values, sender.claims, now
         )
-        self.messages.append(
-            RecordedMessage(
-                room_arn=room.arn,
-                id=message_id,
-                content=content,
-                attributes=frame["Attributes"],
-                sender_user_id=sender.user_id,
-                sender_attributes=frame["Sender"]["Attributes"],
-                send_time=clock.to_datetime(now),
-                payload=frame,
-            )
-        )
-        return self._deliver(room, frame, now)
+        self.messages.append(record)
+        return self._deliver(room, record.payload, now)
 
     def _delete_message(
         self, sender: ChatConnection, room: Room, request: dict[str, Any], request_id: str, now: int
     ) -> Frame:
         message_id = text(request, "Id", required=True, limit=MAX_ID_CHARS)
         reason = text(request, "Reason", required=False, limit=MAX_REASON_CHARS)
-        return self._event(room, *_delete_event(message_id, reason), request_id, now)
+        return self._event(room, *frames.delete_event(message_id, reason), request_id, now)
 
     def _disconnect_user(
         self, sender: ChatConnection, room: Room, request: dict[str, Any], request_id: str, now: int
     ) -> Frame:
         user_id = text(request, "UserId", required=True, limit=MAX_USER_ID_CHARS)
         reason = text(request, "Reason", required=False, limit=MAX_REASON_CHARS)
-        frame = self._event(room, *_disconnect_event(user_id, reason), request_id, now)
+        frame = self._event(room, *frames.disconnect_event(user_id, reason), request_id, now)
         self._close_user(room.arn, user_id, reason)
         return frame
 
@@ -372,10 +235,12 @@ class Messaging:
         return str(self._event(room, name, dict(attributes), "", clock.now_ns())["Id"])
 
     def publish_delete(self, room: Room, message_id: str, reason: str) -> str:
-        return str(self._event(room, *_delete_event(message_id, reason), "", clock.now_ns())["Id"])
+        return str(
+            self._event(room, *frames.delete_event(message_id, reason), "", clock.now_ns())["Id"]
+        )
 
     def publish_disconnect(self, room: Room, user_id: str, reason: str) -> None:
-        self._event(room, *_disconnect_event(user_id, reason), "", clock.now_ns())
+        self._event(room, *frames.disconnect_event(user_id, reason), "", clock.now_ns())
         self._close_user(room.arn, user_id, reason)
 
     def _close_user(self, room_arn: str, user_id: str, reason: str) -> None:
@@ -392,35 +257,15 @@ class Messaging:
         request_id: str,
         now: int,
     ) -> Frame:
-        event_id = self._ids.resource_id()
-        frame = freeze(
-            {
-                "Type": "EVENT",
-                "Id": event_id,
-                "RequestId": request_id,
-                "EventName": name,
-                "Attributes": attributes,
-                "SendTime": clock.rfc3339_nano(now),
-            }
-        )
-        self.events.append(
-            RecordedEvent(
-                room_arn=room.arn,
-                id=event_id,
-                event_name=name,
-                attributes=frame["Attributes"],
-                request_id=request_id,
-                send_time=clock.to_datetime(now),
-                payload=frame,
-            )
-        )
-        return self._deliver(room, frame, now)
+        record = frames.event(room.arn, self._ids.resource_id(), request_id, name, attributes, now)
+        self.events.append(record)
+        return self._deliver(room, record.payload, now)
 
     def _deliver(self, room: Room, frame: Frame, now: int) -> Frame:
         """Deliver the (read-only, shared) ``frame`` to each open connection of the room and to
         each attached chat log; it is also the requester's answer."""
         for connection in self._live(room.arn, now):
-            connection.received.append(frame)
+            connection._receive(frame)
         self.log_records.add(room, frame, now)
         return frame
 
@@ -434,51 +279,18 @@ class Messaging:
 
     # ---------------------------------------------------------------- message review
 
-    def _review(
-        self,
-        sender: ChatConnection,
-        room: Room,
-        message_id: str,
-        content: str,
-        values: dict[str, str],
-    ) -> Review | None:
-        """The review this message needs, read under the lock (None: the room has no handler)."""
-        settings = room.message_review_handler
-        if not settings or not settings.get("uri"):
-            return None
-        uri = settings["uri"]
-        request = {  # built for the handler alone: nothing in it is shared
-            "Content": content,
-            "MessageId": message_id,
-            "RoomArn": room.arn,
-            "Attributes": dict(values),
-            "Sender": {
-                "Attributes": dict(sender.claims.attributes),
-                "UserId": sender.user_id,
-                "Ip": CLIENT_IP,
-            },
-        }
-        return Review(
-            uri=uri,
-            fallback=settings.get("fallbackResult", "ALLOW"),
-            handler=self.review_handlers.get(uri),
-            timeout_ms=self._quotas.review_handler_timeout_ms,
-            max_length=room.maximum_message_length,
-            content=content,
-            attributes=values,
-            request=request,
-        )
-
     def _deliver_reviewed(self, pending: _Pending, verdict: Verdict) -> Frame:
         """Deliver a reviewed message, unless its sender or room went away meanwhile."""
         sender = pending.sender
         self.expire(sender, clock.now_ns())
+        closure = sender._closure()
         try:
-            if sender._close_reason is not None:
+            if closure is not None:
+                reason, code = closure
                 raise Refused(
-                    sender._close_code or 500,
-                    f"The message was not delivered: the connection closed"
-                    f" ({sender._close_reason}) while the message was under review.",
+                    code or 500,
+                    f"The message was not delivered: the connection closed ({reason}) while the"
+                    " message was under review.",
                     pending.message_id,
                 )
             if self._find_room(sender.room_arn) is not pending.room:
@@ -513,13 +325,3 @@ class _Pending:
     request_id: str
     now: int
     review: Review
-
-
-def _delete_event(message_id: str, reason: str) -> tuple[str, dict[str, str]]:
-    # MessageID is the deprecated spelling; clients in the wild read either, so send both.
-    attributes = {"MessageId": message_id, "MessageID": message_id, "Reason": reason}
-    return "aws:DELETE_MESSAGE", attributes
-
-
-def _disconnect_event(user_id: str, reason: str) -> tuple[str, dict[str, str]]:
-    return "aws:DISCONNECT_USER", {"UserId": user_id, "Reason": reason}
