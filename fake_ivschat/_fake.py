@@ -93,7 +93,7 @@ class FakeIvsChat:
         account = f"{state.account_id} " if state.account_id != self.account_id else ""
         return (
             f"{account}{state.region}: {_count(len(state.rooms), 'room')},"
-            f" {_count(len(state.logging), 'logging configuration')}"
+            f" {_count(len(state.logging_configurations), 'logging configuration')}"
         )
 
     @property

@@ -313,7 +313,7 @@ def test_a_failure_inside_the_fake_is_an_internal_server_exception_recorded_and_
     response = caught.value.response
     assert response["Error"] == {
         "Code": "InternalServerException",
-        "Message": "fake_ivschat failed while answering ListRooms: KeyError: 'oops'",
+        "Message": "fake_ivschat failed while answering ListRooms: KeyError: 'oops'.",
     }
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 500
     assert [(call.operation, call.error) for call in fake.calls] == [

@@ -27,7 +27,7 @@ class _Configuration(Protocol):
 
 class _Region(Protocol):
     @property
-    def logging(self) -> Mapping[str, _Configuration]: ...
+    def logging_configurations(self) -> Mapping[str, _Configuration]: ...
 
 
 class _State(Protocol):
@@ -97,7 +97,7 @@ class ChatLog:
         logged = Logged(record, room.arn, ms)
         region = self._state.region_of(room.arn)
         for arn in room.logging_configuration_identifiers:
-            config = region.logging.get(arn) if region is not None else None
+            config = region.logging_configurations.get(arn) if region is not None else None
             self.entries.setdefault(arn, []).append(Entry(logged, self._destination(arn, config)))
 
     def _destination(self, arn: str, config: _Configuration | None) -> Mapping[str, Any]:

@@ -82,7 +82,7 @@ class Messaging:
             )
         if self._find_room(claims.room_arn) is None:
             raise ChatConnectionError(
-                404, f"The chat token's room does not exist: {claims.room_arn}"
+                404, f"The chat token's room does not exist: {claims.room_arn}."
             )
         self._spent_tokens.add(claims.token_id)
         connection = ChatConnection(self, claims)
@@ -159,7 +159,7 @@ class Messaging:
             room = self._find_room(connection.room_arn)
             if room is None:  # defensive: DeleteRoom closes every connection of the room first
                 self.close(connection, ROOM_DELETED, 404)
-                raise Refused(404, f"Room not found: {connection.room_arn}")
+                raise Refused(404, f"Room not found: {connection.room_arn}.")
             return handler(self, connection, room, request, request_id, now)
         except Refused as refusal:
             return self._refuse(connection, refusal, request_id)

@@ -60,6 +60,35 @@ class LoggingConfiguration:
     # Get/List observations left before a CREATING/UPDATING/DELETING state settles.
     polls_left: int = field(default=0, repr=False)
 
+    # Its lifecycle: ACTIVE at once, or (``logging_state_polls`` > 0) CREATING, UPDATING or
+    # DELETING for that many Get/List looks, then ACTIVE, or gone for DELETING.
+
+    def enter(self, state: str, polls: int) -> bool:
+        """Show ``state`` for the next ``polls`` looks; False (nothing changes) if none."""
+        if polls <= 0:
+            return False
+        self.state, self.polls_left = state, polls
+        return True
+
+    def observed(self) -> LoggingConfiguration:
+        """A Get/List look at it: each one uses up a poll of a transitional state."""
+        if self.polls_left > 0:
+            self.polls_left -= 1
+        return self
+
+    @property
+    def gone(self) -> bool:
+        """True once a DELETING state has been looked at as often as it shows."""
+        return self.state == "DELETING" and self.polls_left == 0
+
+    def settle(self) -> bool:
+        """Leave a transitional state whose polls are used up: True if it still exists."""
+        if self.polls_left == 0 and self.state != "ACTIVE":
+            if self.state == "DELETING":
+                return False
+            self.state = "ACTIVE"
+        return True
+
     def describe(self, state: str | None = None) -> dict[str, Any]:
         return {
             "arn": self.arn,

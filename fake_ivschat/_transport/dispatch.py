@@ -13,7 +13,7 @@ from botocore.client import BaseClient
 
 from .._records import RecordedCall
 from .._service import clock, model
-from .._service.errors import InternalServerException, ServiceError
+from .._service.errors import MESSAGES, InternalServerException, ServiceError
 from .._service.options import DEFAULT_REGION
 from .._service.state import ServiceState
 from .._service.validate import validate
@@ -99,11 +99,12 @@ class Dispatcher:
         return injected.outcome
 
 
-def _internal(operation: str, raised: Exception) -> InternalServerException:
+def _internal(operation: str, raised: Exception) -> ServiceError:
     """The answer to a failure inside the fake: logged with its traceback, never raised."""
     _log.error("fake_ivschat failed while answering %s", operation, exc_info=raised)
+    kind = type(raised).__name__
     return InternalServerException(
-        f"fake_ivschat failed while answering {operation}: {type(raised).__name__}: {raised}"
+        MESSAGES["internal"].format(operation=operation, kind=kind, error=raised)
     )
 
 

@@ -16,7 +16,7 @@ from botocore.exceptions import (
 )
 
 from .._service import model
-from .._service.errors import COMMON_ERRORS, ServiceError, error_class
+from .._service.errors import COMMON_ERRORS, MESSAGES, ServiceError, error_class
 from .._service.validate import TypeMismatch, problems
 from . import wire
 
@@ -121,7 +121,7 @@ def error(operation: str, code: object, message: object, fields: dict[str, Any])
         raise TypeError(f"message must be a non-empty str or None, not {type(message).__name__}")
     if message == "":
         raise ValueError("message must be a non-empty str or None (a default message), not ''")
-    text = message or f"Injected {code} for {operation}"
+    text = message or MESSAGES["injected"].format(code=code, operation=operation)
     if code in modelled:
         members = _members(code, model.error_shapes()[code], text, fields)
         return error_class(code, None)(text, **members)

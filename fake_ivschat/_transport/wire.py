@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
 from .._service import model
-from .._service.errors import SerializationException, ServiceError
+from .._service.errors import MESSAGES, SerializationException, ServiceError
 from .._service.validate import json_type
 
 
@@ -71,11 +71,9 @@ def _body(body: Any) -> dict[str, Any]:
         text = body.decode() if isinstance(body, (bytes, bytearray)) else body
         params = json.loads(text)
     except (UnicodeDecodeError, ValueError, TypeError) as error:
-        raise SerializationException(f"The request body is not valid JSON: {error}") from None
+        raise SerializationException(MESSAGES["body_not_json"].format(error=error)) from None
     if not isinstance(params, dict):
-        raise SerializationException(
-            f"The request body must be a JSON object, not {json_type(params)}."
-        )
+        raise SerializationException(MESSAGES["body_not_object"].format(kind=json_type(params)))
     return params
 
 
