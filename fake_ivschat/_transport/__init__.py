@@ -1,5 +1,3 @@
 """How requests reach the service: the rest-json codec, the in-process botocore binding and
-routing, the call path from a request to the service and back, and injected faults.
-
-Nothing here holds service state; it imports ``_service`` and the leaf ``_records``, nothing above.
-"""
+routing, the call path from a request to the service and back, and injected faults. It holds no
+service state, and imports only ``_service`` and the leaf ``_records``."""
