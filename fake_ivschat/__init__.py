@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from ._chatlogs import LogDeliveryFailure
-from ._errors import ChatConnectionError, InvalidTokenError
-from ._fake import FakeIvsChat, Quotas, mock_ivschat
-from ._messaging import ChatConnection
+from ._fake import FakeIvsChat, mock_ivschat
 from ._records import RecordedCall, RecordedEvent, RecordedMessage
-from ._tokens import ChatTokenClaims
+from ._service.chatlogs import LogDeliveryFailure
+from ._service.connection import ChatConnection
+from ._service.errors import ChatConnectionError, InvalidTokenError
+from ._service.options import Quotas
+from ._service.tokens import ChatTokenClaims
 
 __version__ = "0.1.0"
 

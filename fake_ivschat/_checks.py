@@ -3,79 +3,42 @@ that would otherwise match nothing (or apply a fallback) is a clear error, not a
 
 from __future__ import annotations
 
-import difflib
 import functools
 import inspect
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, Callable
 
 from botocore.client import BaseClient
 
-from . import _model, _validate
-
-
-def describe(value: object) -> str:
-    """``'5' (str)``: a value with its type, for messages."""
-    text = repr(value)
-    if len(text) > 80:
-        text = text[:77] + "..."
-    return f"{text} ({type(value).__name__})"
-
-
-def _folded(name: str) -> str:
-    return re.sub(r"[\W_]", "", name).lower()
-
-
-def suggest(name: str, choices: Iterable[str]) -> str:
-    """``"; did you mean 'CreateRoom'?"`` when ``name`` is a variant (snake_case, other case) or a
-    typo of one of ``choices``; otherwise ``""``."""
-    folded = {_folded(choice): choice for choice in choices}
-    found = folded.get(_folded(name))
-    if found is None:
-        close = difflib.get_close_matches(_folded(name), list(folded), n=1, cutoff=0.75)
-        found = folded[close[0]] if close else None
-    return f"; did you mean {found!r}?" if found is not None else ""
-
-
-def integer(name: str, value: object, minimum: int) -> int:
-    """``value`` if it is an int (not a bool) of at least ``minimum``; else TypeError/ValueError."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int >= {minimum}, got {describe(value)}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
-    return value
-
+from ._hints import describe, one_of, suggest
+from ._service import model, validate
 
 # ----------------------------------------------------------------------- operations
 
 
 def _operations() -> list[str]:
-    return _model.operation_names()
+    return model.operation_names()
 
 
-def operation(name: object, choices: Iterable[str] | None = None, *, what: str = "") -> str:
-    """``name`` if it is one of ``choices`` (default: every ivschat operation, spelled as the API
-    reference does, e.g. ``"CreateRoom"``); else an error suggesting the right spelling."""
-    names = list(choices) if choices is not None else _operations()
-    kind = what or "an ivschat operation"
-    if not isinstance(name, str):
-        raise TypeError(f"{describe(name)} is not {kind}; pass a name such as 'CreateRoom'")
-    if name in names:
-        return name
-    hint = suggest(name, names) or f"; one of {', '.join(sorted(names))}"
-    raise ValueError(f"{name!r} is not {kind}{hint}")
+def operation(name: object) -> str:
+    """``name`` if it is an ivschat operation, spelled as the API reference does (e.g.
+    ``"CreateRoom"``); else an error suggesting the right spelling."""
+    return one_of(name, _operations(), "an ivschat operation")
 
 
 @functools.cache
 def _params_of(operation_name: str | None) -> frozenset[str]:
     if operation_name is not None:
-        return _model.input_members(operation_name)
-    return frozenset(member for op in _operations() for member in _model.input_members(op))
+        return model.input_members(operation_name)
+    return frozenset(member for op in _operations() for member in model.input_members(op))
 
 
-def call_params(operation_name: str | None, params: Mapping[str, Any]) -> None:
-    """ValueError for a param name that no call of ``operation_name`` (any if None) can send."""
+def call_filter(operation_name: str | None, params: Mapping[str, Any]) -> None:
+    """ValueError for an operation name that is not one (``"create_room"``), or a param name that
+    no call of ``operation_name`` (any if None) can send."""
+    if operation_name is not None:
+        operation(operation_name)
     names = _params_of(operation_name)
     for key in params:
         if key not in names:
@@ -102,8 +65,8 @@ def room_arn(room: object) -> None:
         raise TypeError(
             f"room must be a room ARN (a str) such as {_ROOM_EXAMPLE}, got {describe(room)}"
         )
-    shape = _model.service_model().shape_for("RoomArn")
-    pattern = _validate.enforced_pattern(shape.name, shape.metadata.get("pattern")) or ".*"
+    shape = model.service_model().shape_for("RoomArn")
+    pattern = validate.enforced_pattern(shape.name, shape.metadata.get("pattern")) or ".*"
     if not re.fullmatch(pattern, room):
         raise ValueError(
             f"room must be a room ARN such as {_ROOM_EXAMPLE}, got {room!r}; rooms are matched"
@@ -134,7 +97,7 @@ def ivschat_client(client: object, method: str) -> None:
             f" {describe(client)}"
         )
     service = client.meta.service_model.service_name
-    if service != _model.SERVICE_NAME:
+    if service != model.SERVICE_NAME:
         raise TypeError(
             f"{method}() takes an ivschat client, got a {service!r} client: the fake answers"
             " ivschat only, and leaves every other service's calls to botocore (or moto)"
@@ -159,8 +122,8 @@ def review_handler(lambda_arn: object, handler: object) -> None:
             "lambda_arn must be a Lambda function ARN (a str) such as"
             f" {_LAMBDA_EXAMPLE}, got {describe(lambda_arn)}"
         )
-    shape = _model.service_model().shape_for("LambdaArn")
-    pattern = _validate.enforced_pattern(shape.name, shape.metadata.get("pattern")) or ".*"
+    shape = model.service_model().shape_for("LambdaArn")
+    pattern = validate.enforced_pattern(shape.name, shape.metadata.get("pattern")) or ".*"
     too_long = len(lambda_arn) > shape.metadata.get("max", len(lambda_arn))
     if not lambda_arn or too_long or not re.fullmatch(pattern, lambda_arn):
         raise ValueError(

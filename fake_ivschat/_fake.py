@@ -1,67 +1,45 @@
-"""FakeIvsChat: the state of one fake, the transport its clients use, and what tests read back."""
+"""FakeIvsChat, the front door: one fake's service state, the call path of its clients and what
+tests read back, composed behind thin public methods; and ``mock_ivschat``."""
 
 from __future__ import annotations
 
 import copy
-import logging
-import threading
 import weakref
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, Callable, TypeVar
+from typing import Any
 
-from botocore import xform_name
-from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.client import BaseClient
 
-from . import _checks, _clock, _injection, _model, _options, _routing, _wire
-from ._backend import RegionState, Room
-from ._chatlogs import ChatLogDelivery, LogDeliveryFailure
-from ._errors import InternalServerException, ServiceError
-from ._ids import IdGenerator
-from ._messaging import ChatConnection, Messaging, ReviewHandler
-from ._options import DEFAULT_ACCOUNT_ID, Options, Quotas, fake_options
-from ._records import RecordedCall, RecordedEvent, RecordedMessage, describe_call, expect
-from ._tokens import ChatTokenClaims, TokenSealer
-from ._validate import validate
-
-DEFAULT_REGION = "us-east-1"
-DUMMY_CREDENTIALS = _routing.DUMMY_CREDENTIALS
-T = TypeVar("T")
-_log = logging.getLogger("fake_ivschat")
-
-
-class Shared:
-    """What every (account, region) of one fake shares: IDs, token key, quotas, messaging."""
-
-    def __init__(self, seed: int | None, quotas: Quotas, options: Options) -> None:
-        self.lock = threading.RLock()  # one fake, one lock: every call and publish holds it
-        self.ids = IdGenerator(seed)
-        self.sealer = TokenSealer()
-        self.quotas = quotas
-        self.options = options
-        self.messaging = Messaging(self)
-        self.regions: dict[tuple[str, str], RegionState] = {}
-        # How long clients' retries would have slept so far: API rate windows count it as time.
-        self.retry_wait_ns = 0
-
-    def region(self, account_id: str, region: str) -> RegionState:
-        state = self.regions.get((account_id, region))
-        if state is None:
-            state = self.regions[(account_id, region)] = RegionState(account_id, region, self)
-        return state
-
-    def region_of(self, arn: str) -> RegionState | None:
-        """The state of the account and region an ARN names, if it has any."""
-        parts = arn.split(":")
-        return self.regions.get((parts[4], parts[3])) if len(parts) > 5 else None
-
-    def find_room(self, arn: str) -> Room | None:
-        state = self.region_of(arn)
-        return state.rooms.get(arn) if state is not None else None
-
-
-_METHODS = {name: xform_name(name) for name in _model.operation_names()}
+from . import _checks
+from ._mock import MockContext
+from ._records import (
+    RecordedCall,
+    RecordedEvent,
+    RecordedMessage,
+    expect_call,
+    expect_event,
+    expect_message,
+)
+from ._service import model
+from ._service.backend import RegionState
+from ._service.chatlogs import LogDeliveryFailure
+from ._service.connection import ChatConnection
+from ._service.model import DUMMY_CREDENTIALS
+from ._service.options import (
+    DEFAULT_ACCOUNT_ID,
+    DEFAULT_REGION,
+    Options,
+    Quotas,
+    check_options,
+    fake_options,
+)
+from ._service.review import ReviewHandler
+from ._service.state import ServiceState
+from ._service.tokens import ChatTokenClaims
+from ._transport import faults
+from ._transport.botocore import ROUTER, bound_owner, unbind
+from ._transport.dispatch import Dispatcher
 
 
 class FakeIvsChat:
@@ -84,7 +62,7 @@ class FakeIvsChat:
         logging_state_polls: int = 0,
         conflict_on_attached_logging_delete: bool = True,
     ) -> None:
-        _options.check(
+        check_options(
             account_id=account_id,
             seed=seed,
             quotas=quotas,
@@ -95,17 +73,15 @@ class FakeIvsChat:
         options = Options(logging_state_polls, conflict_on_attached_logging_delete)
         # A copy: quotas are changed in place, and one Quotas object given to a marker or to
         # mock_ivschat() serves many fakes.
-        self._shared = Shared(seed, copy.deepcopy(quotas) if quotas else Quotas(), options)
-        self._lock = self._shared.lock
-        self._calls: list[RecordedCall] = []
-        self._injected: dict[str, list[_injection.Injected]] = {}
-        self._chat_logs = ChatLogDelivery(self._shared)
+        self._state = ServiceState(seed, copy.deepcopy(quotas) if quotas else Quotas(), options)
+        self._lock = self._state.lock
+        self._dispatcher = Dispatcher(self._state)
         self._connections: weakref.WeakSet[ChatConnection] = weakref.WeakSet()
 
     def __repr__(self) -> str:
         with self._lock:
-            regions = [self._describe(state) for state in list(self._shared.regions.values())]
-            calls = len(self._calls)
+            regions = [self._describe(state) for state in list(self._state.regions.values())]
+            calls = len(self._dispatcher.calls)
             connections = sum(1 for connection in list(self._connections) if not connection.closed)
         return (
             f"<FakeIvsChat account {self.account_id}, {'active' if self.active else 'inactive'};"
@@ -117,13 +93,13 @@ class FakeIvsChat:
         account = f"{state.account_id} " if state.account_id != self.account_id else ""
         return (
             f"{account}{state.region}: {_count(len(state.rooms), 'room')},"
-            f" {_count(len(state.logging), 'logging configuration')}"
+            f" {_count(len(state.logging_configurations), 'logging configuration')}"
         )
 
     @property
     def quotas(self) -> Quotas:
         """The quotas in force; change them in place (``fake.quotas.rooms = 3``)."""
-        return self._shared.quotas
+        return self._state.quotas
 
     # ------------------------------------------------------------------------ clients
 
@@ -139,8 +115,8 @@ class FakeIvsChat:
         """
         if kwargs.get("aws_access_key_id") is None and kwargs.get("aws_secret_access_key") is None:
             kwargs.update(DUMMY_CREDENTIALS)
-        client: BaseClient = _model.botocore_session().create_client(
-            _model.SERVICE_NAME, region_name=region_name, **kwargs
+        client: BaseClient = model.botocore_session().create_client(
+            model.SERVICE_NAME, region_name=region_name, **kwargs
         )
         self._bind(client, account_id, signed=True)
         return client
@@ -156,8 +132,8 @@ class FakeIvsChat:
         """Give a client bound to this fake back to botocore, exactly as it was."""
         _checks.ivschat_client(client, "detach")
         with self._lock:
-            if _routing.bound_owner(client) is self:
-                _routing.unbind(client)
+            if bound_owner(client) is self:
+                unbind(client)
 
     def _bind(
         self,
@@ -167,11 +143,8 @@ class FakeIvsChat:
         signed: bool,
         routed: bool = False,
     ) -> None:
-        region = client.meta.region_name or DEFAULT_REGION
-        transport = self._transport(region, account_id or self.account_id)
-        _routing.bind(
-            client, self, transport, signed=signed, routed=routed, on_wait=self._retry_waited
-        )
+        account = account_id or self.account_id
+        self._dispatcher.bind_client(client, self, account, signed=signed, routed=routed)
 
     def _route(self, client: BaseClient, signed: bool) -> None:
         self._bind(client, signed=signed, routed=True)
@@ -185,24 +158,24 @@ class FakeIvsChat:
 
         RuntimeError if this or another fake is already active.
         """
-        _routing.ROUTER.activate(self, self._route)
+        ROUTER.activate(self, self._route)
         return self
 
     def stop(self) -> None:
         """Stop routing: every client routed to this fake and every patch is restored; then
         :meth:`flush_logs`."""
-        _routing.ROUTER.deactivate(self)
+        ROUTER.deactivate(self)
         self.flush_logs()
 
     @property
     def active(self) -> bool:
         """True between :meth:`start` and :meth:`stop`."""
-        return _routing.ROUTER.active is self
+        return ROUTER.active is self
 
     @classmethod
     def current(cls) -> FakeIvsChat:
         """The active fake (for code under ``@mock_ivschat()``); RuntimeError if none is."""
-        active = _routing.ROUTER.active
+        active = ROUTER.active
         if not isinstance(active, cls):
             raise RuntimeError(
                 "No FakeIvsChat is active; use mock_ivschat(), fake.start() or the "
@@ -221,47 +194,6 @@ class FakeIvsChat:
     ) -> None:
         if self.active:  # the block may have stopped it already
             self.stop()
-
-    def _transport(self, region: str, account_id: str) -> Callable[..., AWSResponse]:
-        def before_send(request: AWSPreparedRequest, event_name: str, **_: Any) -> AWSResponse:
-            return self._handle(event_name.rpartition(".")[2], region, account_id, request)
-
-        return before_send
-
-    def _retry_waited(self, seconds: float) -> None:
-        with self._lock:
-            self._shared.retry_wait_ns += round(seconds * _clock.NS_PER_SECOND)
-
-    def _handle(
-        self, operation: str, region: str, account_id: str, request: AWSPreparedRequest
-    ) -> AWSResponse:
-        """Answer one attempt, and record it, whatever happens: an injected fault is played
-        (botocore's exception raised, or a bare HTTP error), anything else is an HTTP answer."""
-        with self._lock:
-            request_id = self._shared.ids.request_id()
-            injected = self._next_injected(operation)
-            params: dict[str, Any] = {}
-            result: dict[str, Any] | None = None
-            try:
-                params = _wire.decode(operation, request)
-                if isinstance(injected, ServiceError):
-                    raise injected
-                if injected is None:
-                    validate(operation, params)
-                    state = self._shared.region(account_id, region)
-                    result = getattr(state, _METHODS[operation])(params)
-                    response = _wire.success(operation, request.url, result, request_id)
-            except Exception as raised:  # anything but a ServiceError is a bug of the fake
-                error = raised if isinstance(raised, ServiceError) else _internal(operation, raised)
-                self._calls.append(
-                    RecordedCall(
-                        operation, region, account_id, params, None, error.code, error.message
-                    )
-                )
-                return _wire.failure(request.url, error, request_id)
-            fault = injected.kind if injected is not None else None
-            self._calls.append(RecordedCall(operation, region, account_id, params, result, fault))
-        return injected.play(request.url) if injected is not None else response
 
     # ------------------------------------------------------------------ fault injection
 
@@ -283,9 +215,9 @@ class FakeIvsChat:
         Each retry botocore makes is a call, so ``times=4`` makes a throttled call succeed on its
         5th attempt. Injected errors and faults of an operation are used in injection order.
         """
-        name = _injection.check_operation(operation)
-        count = _injection.check_times(times)
-        self._queue(name, _injection.error(name, code, message, fields), count)
+        name = faults.check_operation(operation)
+        count = faults.check_times(times)
+        self._dispatcher.inject(name, faults.error(name, code, message, fields), count)
 
     def inject_fault(self, operation: str, kind: str, *, times: int = 1) -> None:
         """Make the next ``times`` attempts of ``operation`` fail in transit, before the service
@@ -297,23 +229,9 @@ class FakeIvsChat:
         balancer's HTML error page: a ClientError with that status as its code). Each attempt is
         recorded, with the kind as its ``error``.
         """
-        name = _injection.check_operation(operation)
-        count = _injection.check_times(times)
-        self._queue(name, _injection.fault(kind), count)
-
-    def _queue(self, operation: str, outcome: _injection.Outcome, times: int) -> None:
-        with self._lock:
-            self._injected.setdefault(operation, []).append(_injection.Injected(outcome, times))
-
-    def _next_injected(self, operation: str) -> _injection.Outcome | None:
-        queue = self._injected.get(operation)
-        if not queue:
-            return None
-        injected = queue[0]
-        injected.times -= 1
-        if injected.times <= 0:
-            queue.pop(0)
-        return injected.outcome
+        name = faults.check_operation(operation)
+        count = faults.check_times(times)
+        self._dispatcher.inject(name, faults.fault(kind), count)
 
     # ------------------------------------------------------------ recorded for asserts
 
@@ -321,7 +239,7 @@ class FakeIvsChat:
     def calls(self) -> list[RecordedCall]:
         """Every API call that reached this fake, in order, failed ones included."""
         with self._lock:
-            return list(self._calls)
+            return list(self._dispatcher.calls)
 
     def get_calls(self, operation: str | None = None, **params: Any) -> list[RecordedCall]:
         """The recorded calls of ``operation`` (any if None) that sent every given param.
@@ -329,20 +247,14 @@ class FakeIvsChat:
         ValueError for an operation or param name no call can have (``"create_room"``: did you
         mean ``"CreateRoom"``?), which would otherwise silently match nothing.
         """
-        self._check_filter(operation, params)
+        _checks.call_filter(operation, params)
         return [call for call in self.calls if call.matches(operation, params)]
-
-    @staticmethod
-    def _check_filter(operation: str | None, params: Mapping[str, Any]) -> None:
-        if operation is not None:
-            _checks.operation(operation)
-        _checks.call_params(operation, params)
 
     def events(self, room: str | None = None, *, name: str | None = None) -> list[RecordedEvent]:
         """EVENT frames delivered, in order; ``room`` an ARN (None: every room)."""
         _checks.room_arn(room)
         with self._lock:
-            return [e for e in self._shared.messaging.events if e.matches(room, name, None)]
+            return [e for e in self._state.messaging.events if e.matches(room, name, None)]
 
     def messages(
         self, room: str | None = None, *, user_id: str | None = None
@@ -350,21 +262,15 @@ class FakeIvsChat:
         """MESSAGE frames delivered, in order; ``room`` an ARN (None: every room)."""
         _checks.room_arn(room)
         with self._lock:
-            messages = self._shared.messaging.messages
+            messages = self._state.messaging.messages
             return [m for m in messages if m.matches(room, None, user_id, None)]
 
     def assert_called(self, operation: str, **params: Any) -> RecordedCall:
         """The last recorded call of ``operation`` that sent every given param (top-level,
         compared with ``==``); otherwise AssertionError listing the calls recorded instead."""
         __tracebackhide__ = True
-        self._check_filter(operation, params)
-        calls = self.calls
-        return expect(
-            [call for call in calls if call.matches(operation, params)],
-            f"{describe_call(operation, params)} call",
-            "calls",
-            calls,
-        )
+        _checks.call_filter(operation, params)
+        return expect_call(self.calls, operation, params)
 
     def assert_event(
         self, name: str, *, room: str | None = None, attributes: Mapping[str, str] | None = None
@@ -373,15 +279,7 @@ class FakeIvsChat:
         otherwise AssertionError listing the events delivered instead."""
         __tracebackhide__ = True
         _checks.room_arn(room)
-        events = self.events()
-        where = f" in {room}" if room is not None else ""
-        having = f" with attributes {dict(attributes)!r}" if attributes is not None else ""
-        return expect(
-            [event for event in events if event.matches(room, name, attributes)],
-            f"EVENT {name!r}{where}{having}",
-            "events",
-            events,
-        )
+        return expect_event(self.events(), name, room, attributes)
 
     def assert_message(
         self,
@@ -395,23 +293,13 @@ class FakeIvsChat:
         listing the messages delivered instead."""
         __tracebackhide__ = True
         _checks.room_arn(room)
-        messages = self.messages()
-        filters = {"content": content, "room": room, "user_id": user_id, "attributes": attributes}
-        wanted = ", ".join(
-            f"{key}={value!r}" for key, value in filters.items() if value is not None
-        )
-        return expect(
-            [m for m in messages if m.matches(room, content, user_id, attributes)],
-            f"MESSAGE with {wanted}" if wanted else "MESSAGE",
-            "messages",
-            messages,
-        )
+        return expect_message(self.messages(), content, room, user_id, attributes)
 
     def log_records(self, logging_configuration_arn: str) -> list[dict[str, Any]]:
         """Chat-log records delivered to that logging configuration's destination (read-only;
         one record per delivered frame, shared by every configuration it was logged to)."""
         with self._lock:
-            return self._shared.messaging.log_records.records(logging_configuration_arn)
+            return self._state.messaging.log_records.records(logging_configuration_arn)
 
     def flush_logs(self) -> list[LogDeliveryFailure]:
         """While moto's ``mock_aws`` is active, write every chat-log record not yet written to the
@@ -423,21 +311,21 @@ class FakeIvsChat:
         write at all are not); ``[]`` when all went well or moto is not active. Never opens a
         socket.
         """
-        return self._chat_logs.flush()
+        return self._state.log_delivery.flush()
 
     # ---------------------------------------------------------------------- messaging
 
     def decode_token(self, token: str) -> ChatTokenClaims:
         """The claims of a chat token this fake issued; InvalidTokenError for any other."""
         _checks.chat_token(token, "decode_token")
-        return self._shared.sealer.open(token)
+        return self._state.sealer.open(token)
 
     def connect(self, token: str) -> ChatConnection:
         """Open a Chat Messaging API connection with a chat token (which is then spent): the
         ``token`` string of a ``create_chat_token`` response."""
         _checks.chat_token(token, "connect")
         with self._lock:
-            connection = self._shared.messaging.connect(token)
+            connection = self._state.messaging.connect(token)
             self._connections.add(connection)
             return connection
 
@@ -447,15 +335,7 @@ class FakeIvsChat:
         mistake here would only show as the room's fallback result applying)."""
         _checks.review_handler(lambda_arn, handler)
         with self._lock:
-            self._shared.messaging.review_handlers[lambda_arn] = handler
-
-
-def _internal(operation: str, raised: Exception) -> InternalServerException:
-    """The answer to a failure inside the fake: logged with its traceback, never raised."""
-    _log.error("fake_ivschat failed while answering %s", operation, exc_info=raised)
-    return InternalServerException(
-        f"fake_ivschat failed while answering {operation}: {type(raised).__name__}: {raised}"
-    )
+            self._state.messaging.review_handlers[lambda_arn] = handler
 
 
 def _count(number: int, noun: str) -> str:
@@ -464,43 +344,19 @@ def _count(number: int, noun: str) -> str:
 
 def active_fake() -> FakeIvsChat | None:
     """The fake active right now, if any."""
-    active = _routing.ROUTER.active
+    active = ROUTER.active
     return active if isinstance(active, FakeIvsChat) else None
 
 
-class _MockIvsChat:
-    def __init__(self, options: Mapping[str, Any]) -> None:
-        self._options = options
-        self._started: list[FakeIvsChat] = []
-
-    def _new(self) -> FakeIvsChat:
-        return FakeIvsChat(**self._options)
-
-    def __enter__(self) -> FakeIvsChat:
-        fake = self._new().start()
-        self._started.append(fake)
-        return fake
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._started.pop().__exit__(exc_type, exc, traceback)
-
-    def __call__(self, target: T) -> T:
-        return _routing.decorate(target, self._new)
-
-
-def mock_ivschat(**options: Any) -> _MockIvsChat:
+def mock_ivschat(**options: Any) -> MockContext[FakeIvsChat]:
     """Route every ``ivschat`` client to a fresh, active :class:`FakeIvsChat`.
 
     ``with mock_ivschat(seed=1) as fake: ...``, or as a decorator of a function, coroutine
     function or test class (a fresh fake per call, or per test from setUp to its cleanups;
     reach it with ``FakeIvsChat.current()``). ``options`` are FakeIvsChat's keyword arguments.
     """
-    return _MockIvsChat(fake_options(options, "mock_ivschat()"))
+    checked = fake_options(options, "mock_ivschat()")
+    return MockContext(lambda: FakeIvsChat(**checked))
 
 
-__all__ = ["FakeIvsChat", "Options", "Quotas", "active_fake", "fake_options", "mock_ivschat"]
+__all__ = ["FakeIvsChat", "active_fake", "mock_ivschat"]

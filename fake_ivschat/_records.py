@@ -166,6 +166,44 @@ def expect(found: Sequence[R], wanted: str, kind: str, recorded: Sequence[object
     raise AssertionError("\n".join(lines))
 
 
+def expect_call(
+    calls: Sequence[RecordedCall], operation: str, params: Mapping[str, Any]
+) -> RecordedCall:
+    """The last of ``calls`` of ``operation`` that sent every given param."""
+    __tracebackhide__ = True
+    found = [call for call in calls if call.matches(operation, params)]
+    return expect(found, f"{describe_call(operation, params)} call", "calls", calls)
+
+
+def expect_event(
+    events: Sequence[RecordedEvent],
+    name: str,
+    room: str | None,
+    attributes: Mapping[str, str] | None,
+) -> RecordedEvent:
+    """The last of ``events`` named ``name`` (in ``room``, with at least ``attributes``)."""
+    __tracebackhide__ = True
+    found = [event for event in events if event.matches(room, name, attributes)]
+    where = f" in {room}" if room is not None else ""
+    having = f" with attributes {dict(attributes)!r}" if attributes is not None else ""
+    return expect(found, f"EVENT {name!r}{where}{having}", "events", events)
+
+
+def expect_message(
+    messages: Sequence[RecordedMessage],
+    content: str | None,
+    room: str | None,
+    user_id: str | None,
+    attributes: Mapping[str, str] | None,
+) -> RecordedMessage:
+    """The last of ``messages`` matching every given filter (None: any)."""
+    __tracebackhide__ = True
+    found = [m for m in messages if m.matches(room, content, user_id, attributes)]
+    filters = {"content": content, "room": room, "user_id": user_id, "attributes": attributes}
+    wanted = ", ".join(f"{key}={value!r}" for key, value in filters.items() if value is not None)
+    return expect(found, f"MESSAGE with {wanted}" if wanted else "MESSAGE", "messages", messages)
+
+
 _FRAMES = "Delivered frames and records are read-only (every holder shares them); change a copy:"
 _CALLS = "Recorded calls are read-only (they keep what was sent and answered); change a copy:"
 

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from ._fake import FakeIvsChat, active_fake, fake_options
+from ._fake import FakeIvsChat, active_fake
+from ._service.options import fake_options
 
 MARKER = "fake_ivschat"
 # botocore's own switch; the plugin sets it to "true" only when the user has not set it at all.

@@ -20,8 +20,8 @@ import pytest
 from botocore.loaders import Loader
 from botocore.model import ServiceModel
 
-from fake_ivschat import _wire
-from fake_ivschat._errors import COMMON_ERRORS
+from fake_ivschat._service.errors import COMMON_ERRORS
+from fake_ivschat._transport import wire as _wire
 
 # Errors any operation may answer besides its modelled ones.
 UNMODELLED_ERRORS = frozenset(COMMON_ERRORS) | {"SerializationException"}

@@ -173,7 +173,7 @@ def test_missing_room_is_not_found(fake: FakeIvsChat, client: Any, operation: st
     method, extra = CALLS[operation]
     response = error(getattr(client, method), roomIdentifier=MISSING_ROOM, **extra)
     assert response["Error"]["Code"] == "ResourceNotFoundException"
-    assert response["Error"]["Message"] == f"Room not found: {MISSING_ROOM}"
+    assert response["Error"]["Message"] == f"Room not found: {MISSING_ROOM}."
     assert response["resourceId"] == "g1H2I3j4k5L6"
     assert response["resourceType"] == "ROOM"
     assert fake.events() == []

@@ -117,7 +117,7 @@ def test_required_members_not_given_get_placeholders(fake: FakeIvsChat) -> None:
     with pytest.raises(client.exceptions.ResourceNotFoundException) as error:
         client.delete_room(identifier=f"arn:aws:ivschat:{REGION}:123456789012:room/abcdefABCDEF")
     response = error.value.response
-    assert response["Error"]["Message"] == "Injected ResourceNotFoundException for DeleteRoom"
+    assert response["Error"]["Message"] == "Injected ResourceNotFoundException for DeleteRoom."
     assert (response["resourceId"], response["resourceType"]) == ("injected", "ROOM")
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 404
 

@@ -72,7 +72,7 @@ def test_get_update_delete_missing_are_not_found(client: Any) -> None:
         response = error(call, identifier=MISSING, **extra)
         assert response["Error"]["Code"] == "ResourceNotFoundException"
         assert response["ResponseMetadata"]["HTTPStatusCode"] == 404
-        assert response["Error"]["Message"] == f"Logging configuration not found: {MISSING}"
+        assert response["Error"]["Message"] == f"Logging configuration not found: {MISSING}."
         assert response["resourceId"] == "ABcdef34ghIJ"
         assert response["resourceType"] == "ROOM"  # the model's only ResourceType
 

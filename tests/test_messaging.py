@@ -164,7 +164,7 @@ def test_a_token_whose_room_was_deleted_is_refused_with_404(
     with pytest.raises(ChatConnectionError) as refused:
         fake.connect(tok)
     assert refused.value.code == 404
-    assert refused.value.message == f"The chat token's room does not exist: {arn}"
+    assert refused.value.message == f"The chat token's room does not exist: {arn}."
 
 
 # ------------------------------------------------------------------------ sending messages

@@ -18,8 +18,8 @@ from botocore.exceptions import ClientError
 from response_audit import ResponseAudit, error_problems, output_problems, service_model
 
 from fake_ivschat import FakeIvsChat
-from fake_ivschat._backend import RegionState
-from fake_ivschat._errors import ConflictException, ResourceNotFoundException
+from fake_ivschat._service.backend import RegionState
+from fake_ivschat._service.errors import ConflictException, ResourceNotFoundException
 
 ROOM_ARN = "arn:aws:ivschat:us-west-2:123456789012:room/AbCdEfGhIjKl"
 LOG_ARN = "arn:aws:ivschat:us-west-2:123456789012:logging-configuration/ABcdef34ghIJ"
@@ -229,7 +229,7 @@ def test_a_problem_fails_the_test_at_teardown(
     pytester.makeconftest((Path(__file__).parent / "conftest.py").read_text())
     pytester.makepyfile(
         test_stray="""
-        from fake_ivschat._backend import RegionState
+        from fake_ivschat._service.backend import RegionState
 
         def test_stray(client, room, monkeypatch):
             def tags_and_more(self, params):

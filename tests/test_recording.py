@@ -53,7 +53,7 @@ def test_failed_calls_are_recorded_with_their_error(fake: FakeIvsChat, client: A
         None,
     )
     assert missing.params == {"identifier": MISSING_ROOM}
-    assert missing.error_message == f"Room not found: {MISSING_ROOM}"
+    assert missing.error_message == f"Room not found: {MISSING_ROOM}."
     assert (invalid.operation, invalid.error) == ("CreateRoom", "ValidationException")
     assert invalid.params == {"name": "not valid!"}
     assert fake.get_calls("CreateRoom", name="not valid!") == [invalid]

@@ -22,7 +22,7 @@ from response_audit import ResponseAudit
 from test_validation import MODEL, OPERATIONS, Step, Target, World, build_request, call, valid
 
 from fake_ivschat import FakeIvsChat
-from fake_ivschat._backend import RegionState
+from fake_ivschat._service.backend import RegionState
 
 REGION = "us-west-2"
 
@@ -313,7 +313,7 @@ def test_a_failure_inside_the_fake_is_an_internal_server_exception_recorded_and_
     response = caught.value.response
     assert response["Error"] == {
         "Code": "InternalServerException",
-        "Message": "fake_ivschat failed while answering ListRooms: KeyError: 'oops'",
+        "Message": "fake_ivschat failed while answering ListRooms: KeyError: 'oops'.",
     }
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 500
     assert [(call.operation, call.error) for call in fake.calls] == [

@@ -148,7 +148,7 @@ def test_missing_logging_configuration_is_not_found(client: Any) -> None:
     response = error(client.create_room, loggingConfigurationIdentifiers=[missing])
     assert response["Error"]["Code"] == "ResourceNotFoundException"
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 404
-    assert response["Error"]["Message"] == f"Logging configuration not found: {missing}"
+    assert response["Error"]["Message"] == f"Logging configuration not found: {missing}."
     assert response["resourceId"] == "ABcdef34ghIJ"
     assert response["resourceType"] == "ROOM"
     assert client.list_rooms()["rooms"] == []
@@ -191,7 +191,7 @@ def test_bad_request_is_reported_before_the_quota(fake: FakeIvsChat, client: Any
 def test_get_missing_room_is_not_found(client: Any, arn: str) -> None:
     response = error(client.get_room, identifier=arn)
     assert response["Error"]["Code"] == "ResourceNotFoundException"
-    assert response["Error"]["Message"] == f"Room not found: {arn}"
+    assert response["Error"]["Message"] == f"Room not found: {arn}."
     assert response["resourceId"] == "g1H2I3j4k5L6"
     assert response["resourceType"] == "ROOM"
 

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Callable
 
-from . import _checks, _model
+from .._hints import describe, integer, one_of, suggest
+from . import model
 
 DEFAULT_ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 
 
@@ -20,7 +22,7 @@ _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 def throttled_operations() -> tuple[str, ...]:
     """The operations the model lets throttle: the ones an API rate applies to."""
     return tuple(
-        op for op in _model.operation_names() if "ThrottlingException" in _model.errors_of(op)
+        op for op in model.operation_names() if "ThrottlingException" in model.errors_of(op)
     )
 
 
@@ -33,8 +35,8 @@ class _Rates(dict):  # type: ignore[type-arg]
 
     def __setitem__(self, operation: str, rate: int) -> None:
         what = "an operation that can be throttled (a key of Quotas.api_rates)"
-        _checks.operation(operation, throttled_operations(), what=what)
-        _checks.integer(f"Quotas.api_rates[{operation!r}] (calls per second)", rate, 0)
+        one_of(operation, throttled_operations(), what)
+        integer(f"Quotas.api_rates[{operation!r}] (calls per second)", rate, 0)
         super().__setitem__(operation, rate)
 
     def update(self, *args: Any, **kwargs: Any) -> None:
@@ -55,7 +57,7 @@ def _rates(value: object) -> _Rates:
     if not isinstance(value, Mapping):
         raise TypeError(
             "Quotas.api_rates must be a dict of operation name to calls per second, e.g."
-            f" {{'SendEvent': 10}}, got {_checks.describe(value)}"
+            f" {{'SendEvent': 10}}, got {describe(value)}"
         )
     return _Rates(value)
 
@@ -93,10 +95,10 @@ class Quotas:
         if name == "api_rates":
             value = _rates(value)
         elif name in _MINIMUMS:
-            _checks.integer(f"Quotas.{name}", value, _MINIMUMS[name])
+            integer(f"Quotas.{name}", value, _MINIMUMS[name])
         else:
             known = [quota.name for quota in fields(self)]
-            hint = _checks.suggest(name, known) or f"; its quotas are {', '.join(known)}"
+            hint = suggest(name, known) or f"; its quotas are {', '.join(known)}"
             raise AttributeError(f"Quotas has no quota {name!r}{hint}")
         super().__setattr__(name, value)
 
@@ -115,14 +117,14 @@ class Options:
 def _account_id(value: object) -> None:
     accepted = "a 12-digit AWS account ID string such as '123456789012'"
     if not isinstance(value, str):
-        raise TypeError(f"account_id must be {accepted}, got {_checks.describe(value)}")
+        raise TypeError(f"account_id must be {accepted}, got {describe(value)}")
     if not _ACCOUNT_ID.fullmatch(value):
         raise ValueError(f"account_id must be {accepted}, got {value!r}")
 
 
 def _seed(value: object) -> None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-        raise TypeError(f"seed must be an int or None, got {_checks.describe(value)}")
+        raise TypeError(f"seed must be an int or None, got {describe(value)}")
 
 
 def _quotas(value: object) -> None:
@@ -132,20 +134,19 @@ def _quotas(value: object) -> None:
     if isinstance(value, Mapping) and all(isinstance(key, str) for key in value):
         example = f"Quotas({', '.join(f'{key}={item!r}' for key, item in value.items())})"
     raise TypeError(
-        f"quotas must be a Quotas, got {_checks.describe(value)}; build one with"
+        f"quotas must be a Quotas, got {describe(value)}; build one with"
         f" `from fake_ivschat import Quotas` and quotas={example}"
     )
 
 
 def _polls(value: object) -> None:
-    _checks.integer("logging_state_polls", value, 0)
+    integer("logging_state_polls", value, 0)
 
 
 def _flag(value: object) -> None:
     if not isinstance(value, bool):
         raise TypeError(
-            f"conflict_on_attached_logging_delete must be True or False, got"
-            f" {_checks.describe(value)}"
+            f"conflict_on_attached_logging_delete must be True or False, got {describe(value)}"
         )
 
 
@@ -159,7 +160,7 @@ CHECKS: dict[str, Callable[[object], None]] = {
 }
 
 
-def check(**options: object) -> None:
+def check_options(**options: object) -> None:
     """TypeError or ValueError naming the first option whose value FakeIvsChat cannot take."""
     for name, value in options.items():
         CHECKS[name](value)
@@ -175,7 +176,7 @@ def fake_options(options: Mapping[str, Any], source: str) -> Mapping[str, Any]:
             f"valid options: {', '.join(sorted(CHECKS))}"
         )
     try:
-        check(**options)
+        check_options(**options)
     except (TypeError, ValueError) as error:
         raise type(error)(f"{source}: {error}") from None
     return MappingProxyType(dict(options))

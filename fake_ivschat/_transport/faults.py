@@ -15,9 +15,10 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from . import _model, _wire
-from ._errors import COMMON_ERRORS, ServiceError, error_class
-from ._validate import TypeMismatch, problems
+from .._service import model
+from .._service.errors import COMMON_ERRORS, MESSAGES, ServiceError, error_class
+from .._service.validate import TypeMismatch, problems
+from . import wire
 
 
 def _connection_error(url: str) -> AWSResponse:
@@ -43,7 +44,7 @@ def _connection_closed(url: str) -> AWSResponse:
 
 
 def _gateway(status: int, reason: str) -> Callable[[str], AWSResponse]:
-    return lambda url: _wire.gateway_failure(url, status, reason)
+    return lambda url: wire.gateway_failure(url, status, reason)
 
 
 # Each kind raises what botocore's HTTP layer raises on that fault (botocore.httpsession), or
@@ -83,7 +84,7 @@ class Injected:
 
 
 def check_operation(operation: object) -> str:
-    names = _model.operation_names()
+    names = model.operation_names()
     if not isinstance(operation, str):
         raise TypeError(f"operation must be an ivschat operation name (str), not {operation!r}")
     if operation not in names:
@@ -110,7 +111,7 @@ def fault(kind: object) -> Fault:
 def error(operation: str, code: object, message: object, fields: dict[str, Any]) -> ServiceError:
     """The error ``inject_error`` queues: a modelled error of ``operation`` (the model's status
     and members) or one of the common errors (only a message), checked against its shape."""
-    modelled = _model.errors_of(operation)
+    modelled = model.errors_of(operation)
     if not isinstance(code, str) or (code not in modelled and code not in COMMON_ERRORS):
         raise ValueError(
             f"{operation} cannot fail with {code!r}; it may fail with its modelled errors "
@@ -120,9 +121,9 @@ def error(operation: str, code: object, message: object, fields: dict[str, Any])
         raise TypeError(f"message must be a non-empty str or None, not {type(message).__name__}")
     if message == "":
         raise ValueError("message must be a non-empty str or None (a default message), not ''")
-    text = message or f"Injected {code} for {operation}"
+    text = message or MESSAGES["injected"].format(code=code, operation=operation)
     if code in modelled:
-        members = _members(code, _model.error_shapes()[code], text, fields)
+        members = _members(code, model.error_shapes()[code], text, fields)
         return error_class(code, None)(text, **members)
     if fields:
         raise TypeError(f"{code} has no member(s) {sorted(fields)}; it has ['message']")
@@ -130,7 +131,7 @@ def error(operation: str, code: object, message: object, fields: dict[str, Any])
 
 
 def _members(
-    code: str, shape: _model.StructureShape, message: str, fields: dict[str, Any]
+    code: str, shape: model.StructureShape, message: str, fields: dict[str, Any]
 ) -> dict[str, Any]:
     """``fields`` checked against the error's shape, required members not given (or None) filled
     with placeholders."""
@@ -158,7 +159,7 @@ def _members(
 _CATCH_ALL = "OTHER"
 
 
-def _placeholder(shape: _model.Shape) -> Any:
+def _placeholder(shape: model.Shape) -> Any:
     enum: list[str] = getattr(shape, "enum", None) or []  # only string shapes have one
     if enum:
         return _CATCH_ALL if _CATCH_ALL in enum else enum[0]

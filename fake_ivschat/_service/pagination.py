@@ -15,15 +15,10 @@ import json
 from collections.abc import Iterator
 from typing import Any, Callable, Generic, TypeVar
 
-from ._errors import ValidationException
+from .errors import MESSAGES, ValidationException
 
 # Not a secret: it only makes tokens opaque and tamper-evident, and must be equal across processes.
 _KEY = b"fake-ivschat pagination v1"
-
-INVALID_TOKEN_MESSAGE = (
-    "The nextToken is not valid for this request: it was not issued by this service for this"
-    " operation with the same filters."
-)
 
 SortKey = tuple[int, int, str]  # (-updateTime ms, -createTime ms, ARN): newest first, then by ARN
 T = TypeVar("T")
@@ -95,6 +90,6 @@ def _open(token: str, scope: dict[str, Any]) -> SortKey:
     payload, _, mac = token.partition(".")
     # Bytes, not str: compare_digest refuses non-ASCII text, and a token is caller input.
     if not hmac.compare_digest(mac.encode(), _mac(payload, scope).encode()):
-        raise ValidationException(INVALID_TOKEN_MESSAGE, reason="OTHER")
+        raise ValidationException(MESSAGES["invalid_token"], reason="OTHER")
     update, create, arn = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     return (int(update), int(create), str(arn))

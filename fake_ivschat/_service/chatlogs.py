@@ -5,32 +5,23 @@ logging configuration pointed at when the record was made. Nothing here ever ope
 from __future__ import annotations
 
 import contextlib
-import functools
 import gzip
 import hashlib
 import json
 import logging
-import sys
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple, cast
+from typing import Any, Callable, NamedTuple
 
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from . import _model
-from ._chatlog_records import LOG_VERSION, Entry
-from ._routing import DUMMY_CREDENTIALS
-
-if TYPE_CHECKING:
-    from ._fake import Shared
+from .chatlog_records import LOG_VERSION, ChatLog, Entry
+from .moto_clients import MotoDidNotAnswer, moto_client, moto_stubber
 
 _log = logging.getLogger("fake_ivschat")
 
-# moto answers a request for the account this header names (moto's own multi-account switch; the
-# MOTO_ACCOUNT_ID environment variable, when set, wins over it).
-MOTO_ACCOUNT_HEADER = "x-moto-account-id"
 HOUR_MS = 3_600_000
 # Service limits of the destination APIs: a delivery never sends a request AWS would refuse.
 FIREHOSE_MAX_RECORDS = 500
@@ -39,7 +30,6 @@ LOGS_MAX_EVENTS = 10_000
 LOGS_MAX_BYTES = 1_048_576
 LOGS_EVENT_OVERHEAD = 26  # bytes PutLogEvents counts per event on top of its message
 LOGS_MAX_SPAN_MS = 24 * HOUR_MS
-_CLIENT_CONFIG = Config(retries={"total_max_attempts": 1})
 
 
 @dataclass(frozen=True)
@@ -62,27 +52,6 @@ class LogDeliveryFailure:
             f" {self.logging_configuration_arn} were not written to {_describe(self.destination)}"
             f" in moto: {self.reason}"
         )
-
-
-class MotoDidNotAnswer(RuntimeError):
-    """A destination request that moto did not answer; it is refused instead of being sent."""
-
-
-def moto_stubber() -> Callable[..., Any] | None:
-    """moto's in-process responder while ``mock_aws`` is active, else None (moto not imported
-    by the user, not active, or a version without it): then nothing is written."""
-    # moto.core.models.botocore_stubber is the before-send handler that answers every AWS request
-    # in-process; ``enabled`` is true exactly between mock_aws's _enable_patching and
-    # _disable_patching. MockAWS._mocks_active is not used: server and proxy mode set it on their
-    # own subclasses and answer over a socket, which this module never opens.
-    stubber = _stubber_object()
-    if getattr(stubber, "enabled", False) is True and callable(stubber):
-        return cast("Callable[..., Any]", stubber)
-    return None
-
-
-def _stubber_object() -> Any:
-    return getattr(sys.modules.get("moto.core.models"), "botocore_stubber", None)
 
 
 class _Item(NamedTuple):
@@ -124,7 +93,7 @@ class _Attempt:
         self.unwritten: dict[str, int] = {}  # records not written, by why
 
     def client(self, service: str) -> Any:
-        return _moto_client(service, self.region, self.account_id)
+        return moto_client(service, self.region, self.account_id)
 
     def send(self, items: list[_Item], request: Callable[..., Any], **params: Any) -> Any:
         """``request(**params)``'s answer; None if it failed (noted for ``items``)."""
@@ -166,8 +135,9 @@ class ChatLogDelivery:
     """Writes one fake's chat-log records to moto, each record once per configuration, to the
     destination the configuration had when the record was sent."""
 
-    def __init__(self, shared: Shared) -> None:
-        self._shared = shared
+    def __init__(self, lock: threading.RLock, log_records: ChatLog) -> None:
+        self._lock = lock  # the fake's: records are read under it
+        self._log_records = log_records
         self._progress: dict[str, _Progress] = {}
 
     def flush(self) -> list[LogDeliveryFailure]:
@@ -175,8 +145,8 @@ class ChatLogDelivery:
             _log.debug("moto's mock_aws is not active: chat-log records are not written.")
             return []
         failures: list[LogDeliveryFailure] = []
-        with self._shared.lock:
-            for arn, entries in self._shared.messaging.log_records.entries.items():
+        with self._lock:
+            for arn, entries in self._log_records.entries.items():
                 progress = self._progress.setdefault(arn, _Progress())
                 pending = progress.pending(len(entries))
                 for destination, items in _by_destination(entries, pending):
@@ -383,46 +353,4 @@ def _batches(
         yield batch
 
 
-# ---------------------------------------------------------------------------- clients
-
-
-@functools.cache
-def _session() -> Any:
-    """A hermetic session (the user's AWS profile, config or environment can never make a
-    delivery fail), made once moto is imported: moto adds its responder to botocore's built-in
-    handlers, which a session registers when it is made."""
-    return _model.hermetic_session()
-
-
-@functools.lru_cache(maxsize=64)  # clients hold no moto state: one per destination scope
-def _moto_client(service: str, region: str, account_id: str) -> Any:
-    """A client that only moto can answer: moto's stubber is called by our own handler, and a
-    request it leaves unanswered raises instead of reaching botocore's HTTP layer."""
-    client = _session().create_client(
-        service, region_name=region, config=_CLIENT_CONFIG, **DUMMY_CREDENTIALS
-    )
-    stubber = _stubber_object()
-    if stubber is not None:
-        # The session registered it on every client (moto adds it to botocore's built-in
-        # handlers); answering through it twice would write every record twice.
-        client.meta.events.unregister("before-send", stubber)
-    client.meta.events.register_first("before-send", _answered_by_moto(account_id))
-    return client
-
-
-def _answered_by_moto(account_id: str) -> Callable[..., Any]:
-    def before_send(request: Any, event_name: str, **_: Any) -> Any:
-        request.headers[MOTO_ACCOUNT_HEADER] = account_id
-        stubber = moto_stubber()
-        response = stubber(event_name=event_name, request=request) if stubber else None
-        if response is None:
-            raise MotoDidNotAnswer(
-                f"moto did not answer {request.method} {request.url} (is mock_aws still"
-                " active?); fake_ivschat never sends chat logs over the network"
-            )
-        return response
-
-    return before_send
-
-
-__all__ = ["ChatLogDelivery", "LogDeliveryFailure", "log_stream_name", "moto_stubber", "s3_key"]
+__all__ = ["ChatLogDelivery", "LogDeliveryFailure", "log_stream_name", "s3_key"]

@@ -15,9 +15,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
-from . import _model
-from ._errors import SerializationException, ServiceError
-from ._validate import json_type
+from .._service import model
+from .._service.errors import MESSAGES, SerializationException, ServiceError
+from .._service.validate import json_type
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class _Codec:
 
 @functools.cache
 def _codec(operation_name: str) -> _Codec:
-    op = _model.operation(operation_name)
+    op = model.operation(operation_name)
     shape = op.input_shape
     members = shape.members if shape is not None else {}
     labels: list[str] = []
@@ -71,11 +71,9 @@ def _body(body: Any) -> dict[str, Any]:
         text = body.decode() if isinstance(body, (bytes, bytearray)) else body
         params = json.loads(text)
     except (UnicodeDecodeError, ValueError, TypeError) as error:
-        raise SerializationException(f"The request body is not valid JSON: {error}") from None
+        raise SerializationException(MESSAGES["body_not_json"].format(error=error)) from None
     if not isinstance(params, dict):
-        raise SerializationException(
-            f"The request body must be a JSON object, not {json_type(params)}."
-        )
+        raise SerializationException(MESSAGES["body_not_object"].format(kind=json_type(params)))
     return params
 
 
@@ -100,7 +98,7 @@ def success(
 def failure(url: str, error: ServiceError, request_id: str) -> AWSResponse:
     data = json.dumps(error.body()).encode()
     headers = {"x-amzn-ErrorType": error.code}
-    status = error.status if error.status is not None else _model.http_status_of(error.code)
+    status = error.status if error.status is not None else model.http_status_of(error.code)
     return _response(url, status, data, request_id, headers)
 
 

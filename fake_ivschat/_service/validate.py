@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from . import _model
-from ._errors import SerializationException, ValidationException
+from . import model
+from .errors import MESSAGES, SerializationException, ServiceError, ValidationException
 
 # The model's own defects and documented-but-unmodelled rules, by shape name. Keep them here,
 # visible, rather than scattered over the operations.
@@ -29,7 +29,6 @@ PATTERN_OVERRIDES: dict[str, str] = {
 # Documented 1 KB limits on attribute maps: UTF-8 bytes of every key and value, summed.
 MAP_BYTE_LIMITS: dict[str, int] = {"ChatTokenAttributes": 1024, "EventAttributes": 1024}
 # JSON escapes can carry half of a UTF-16 pair alone; no service can store or forward that.
-UNPAIRED_SURROGATE = "Member must be valid Unicode (no unpaired surrogates)"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 # The JSON types a value of each shape type is read from, and how to name them. A JSON boolean
@@ -68,7 +67,9 @@ class TypeMismatch(Exception):
         self.path = path
         self.kinds = kinds  # the Python types a value of the shape may have
         self.value = value
-        super().__init__(f"'{path}' must be {expected}, not {json_type(value)}")
+        super().__init__(
+            MESSAGES["type_mismatch"].format(path=path, expected=expected, kind=json_type(value))
+        )
 
 
 @dataclass(frozen=True)
@@ -85,9 +86,6 @@ class FieldError:
         return f"Value{shown} at '{self.path}' failed to satisfy constraint: {self.constraint}"
 
 
-NOT_NULL = "Member must not be null"
-
-
 Check = Callable[[Any, str, "list[FieldError]"], None]
 
 
@@ -98,12 +96,14 @@ def validate(operation_name: str, params: dict[str, Any]) -> None:
     try:
         _compiled(operation_name)(params, "", errors)
     except TypeMismatch as mismatch:
-        raise SerializationException(f"Cannot deserialize the request: {mismatch}.") from None
+        raise SerializationException(
+            MESSAGES["not_deserializable"].format(mismatch=mismatch)
+        ) from None
     if errors:
         raise validation_error(errors)
 
 
-def problems(shape: _model.Shape, value: Any) -> list[FieldError]:
+def problems(shape: model.Shape, value: Any) -> list[FieldError]:
     """Every constraint that ``value`` breaks as a value of ``shape`` (a shape of the model,
     compiled once); TypeMismatch for the first value of a wrong type."""
     errors: list[FieldError] = []
@@ -111,17 +111,24 @@ def problems(shape: _model.Shape, value: Any) -> list[FieldError]:
     return errors
 
 
-def validation_error(errors: list[FieldError]) -> ValidationException:
+def validation_error(errors: list[FieldError]) -> ServiceError:
+    """The ValidationException listing ``errors``, as the service words and lists them."""
     count = len(errors)
-    head = f"{count} validation error{'s' if count > 1 else ''} detected: "
+    sentences = "; ".join(error.sentence() for error in errors)
     by_path: dict[str, list[str]] = {}
     for error in errors:
         by_path.setdefault(error.path, []).append(error.constraint)
     return ValidationException(
-        head + "; ".join(error.sentence() for error in errors),
+        MESSAGES["invalid"].format(count=count, s="s" if count > 1 else "", sentences=sentences),
         reason="FIELD_VALIDATION_FAILED",
         fieldList=[{"name": path, "message": "; ".join(msgs)} for path, msgs in by_path.items()],
     )
+
+
+def invalid(path: str, value: Any, *constraints: str) -> ServiceError:
+    """The ValidationException for ``value`` at ``path``, breaking each of ``constraints``."""
+    shown = java_repr(value)
+    return validation_error([FieldError(path, shown, constraint) for constraint in constraints])
 
 
 def java_repr(value: Any) -> str:
@@ -135,12 +142,12 @@ def java_repr(value: Any) -> str:
 
 @functools.cache
 def _compiled(operation_name: str) -> Check:
-    shape = _model.operation(operation_name).input_shape
+    shape = model.operation(operation_name).input_shape
     return _compile(shape) if shape is not None else _nothing
 
 
 @functools.cache  # the model's shapes live as long as the model, which is loaded once
-def _compiled_shape(shape: _model.Shape) -> Check:
+def _compiled_shape(shape: model.Shape) -> Check:
     return _compile(shape)
 
 
@@ -148,7 +155,7 @@ def _nothing(value: Any, path: str, errors: list[FieldError]) -> None:
     return None
 
 
-def _compile(shape: _model.Shape) -> Check:
+def _compile(shape: model.Shape) -> Check:
     check = _COMPILERS.get(shape.type_name, _scalar)(shape)
     read_from = JSON_TYPES.get(shape.type_name)
     if read_from is None:
@@ -164,17 +171,15 @@ def _compile(shape: _model.Shape) -> Check:
     return typed
 
 
-def _bounds(shape: _model.Shape, noun: str) -> list[tuple[Callable[[int], bool], str]]:
+def _bounds(shape: model.Shape, noun: str) -> list[tuple[Callable[[int], bool], str]]:
     meta = shape.metadata
     rules: list[tuple[Callable[[int], bool], str]] = []
     if "max" in meta:
         top = meta["max"]
-        rules.append((lambda n: n <= top, f"Member must have {noun} less than or equal to {top}"))
+        rules.append((lambda n: n <= top, MESSAGES["at_most"].format(noun=noun, limit=top)))
     if "min" in meta:
         low = meta["min"]
-        rules.append(
-            (lambda n: n >= low, f"Member must have {noun} greater than or equal to {low}")
-        )
+        rules.append((lambda n: n >= low, MESSAGES["at_least"].format(noun=noun, limit=low)))
     return rules
 
 
@@ -190,7 +195,7 @@ def _sized(rules: list[tuple[Callable[[int], bool], str]]) -> list[Rule]:
     return [(on_length(ok), text) for ok, text in rules]
 
 
-def _constraints(shape: _model.Shape) -> Callable[[Any], list[str]]:
+def _constraints(shape: model.Shape) -> Callable[[Any], list[str]]:
     """The messages of every constraint of a scalar or collection ``shape`` that a value breaks."""
     meta = shape.metadata
     if shape.type_name == "string":
@@ -198,23 +203,20 @@ def _constraints(shape: _model.Shape) -> Callable[[Any], list[str]]:
         pattern = enforced_pattern(shape.name, meta.get("pattern"))
         if pattern is not None:
             regex = re.compile(pattern)
-            text = f"Member must satisfy regular expression pattern: {pattern}"
+            text = MESSAGES["pattern"].format(pattern=pattern)
             rules.append((lambda v: regex.fullmatch(v) is not None, text))
         if shape.enum:
             allowed = frozenset(shape.enum)
-            text = f"Member must satisfy enum value set: [{', '.join(shape.enum)}]"
+            text = MESSAGES["enum"].format(values=", ".join(shape.enum))
             rules.append((lambda v: v in allowed, text))
-        rules.append((lambda v: _SURROGATE.search(v) is None, UNPAIRED_SURROGATE))
+        rules.append((lambda v: _SURROGATE.search(v) is None, MESSAGES["surrogate"]))
     elif shape.type_name in ("integer", "long", "float", "double"):
         rules = [(ok, text) for ok, text in _bounds(shape, "value")]
     elif shape.type_name in ("list", "map"):  # their own size; items are the closure's job
         rules = _sized(_bounds(shape, "length"))
         limit = MAP_BYTE_LIMITS.get(shape.name)
         if limit is not None:
-            text = (
-                "Member must have a total size of keys and values less than or equal to"
-                f" {limit} bytes"
-            )
+            text = MESSAGES["map_bytes"].format(limit=limit)
             rules.append((lambda v: _utf8_size(v) <= limit, text))
     else:
         rules = []
@@ -229,20 +231,20 @@ def _utf8_size(mapping: dict[str, str]) -> int:
     )
 
 
-def _sensitive(shape: _model.Shape) -> bool:
+def _sensitive(shape: model.Shape) -> bool:
     """Whether a value of ``shape`` may hold a sensitive value anywhere (never echoed then)."""
     if shape.metadata.get("sensitive"):
         return True
-    if isinstance(shape, _model.ListShape):
+    if isinstance(shape, model.ListShape):
         return _sensitive(shape.member)
-    if isinstance(shape, _model.MapShape):
+    if isinstance(shape, model.MapShape):
         return _sensitive(shape.key) or _sensitive(shape.value)
-    if isinstance(shape, _model.StructureShape):
+    if isinstance(shape, model.StructureShape):
         return any(_sensitive(member) for member in shape.members.values())
     return False
 
 
-def _scalar(shape: _model.Shape) -> Check:
+def _scalar(shape: model.Shape) -> Check:
     broken = _constraints(shape)
     sensitive = _sensitive(shape)
 
@@ -268,24 +270,24 @@ def _inner(check: Check) -> Callable[[Any, str], list[str]]:
 Items = Callable[[Any, str], "list[tuple[Any, str]]"]
 
 
-def _collection(shape: _model.Shape) -> Check:
+def _collection(shape: model.Shape) -> Check:
     own = _constraints(shape)
     sensitive = _sensitive(shape)
     nested: list[tuple[Items, Callable[[Any, str], list[str]], str]] = []
-    if isinstance(shape, _model.ListShape):
-        nested.append((_items, _inner(_compile(shape.member)), "Member must satisfy constraint"))
-    elif isinstance(shape, _model.MapShape):
-        nested.append((_keys, _inner(_compile(shape.key)), "Map keys must satisfy constraint"))
-        nested.append((_values, _inner(_compile(shape.value)), "Map value must satisfy constraint"))
+    if isinstance(shape, model.ListShape):
+        nested.append((_items, _inner(_compile(shape.member)), MESSAGES["items"]))
+    elif isinstance(shape, model.MapShape):
+        nested.append((_keys, _inner(_compile(shape.key)), MESSAGES["keys"]))
+        nested.append((_values, _inner(_compile(shape.value)), MESSAGES["values"]))
 
     def check(value: Any, path: str, errors: list[FieldError]) -> None:
         inside: list[str] = []  # first: an item of a wrong type stops everything
-        for items, inner, lead in nested:
+        for items, inner, template in nested:
             broken: dict[str, None] = {}
             for item, where in items(value, path):
                 broken.update(dict.fromkeys(inner(item, where)))
             if broken:
-                inside.append(f"{lead}: [{', '.join(broken)}]")
+                inside.append(template.format(constraints=", ".join(broken)))
         texts = own(value) + inside
         if texts:
             shown = None if sensitive else java_repr(value)
@@ -306,13 +308,13 @@ def _values(mapping: dict[str, Any], path: str) -> list[tuple[Any, str]]:
     return [(value, f"{path}.{key}") for key, value in mapping.items()]
 
 
-def _structure(shape: _model.Shape) -> Check:
-    assert isinstance(shape, _model.StructureShape)
+def _structure(shape: model.Shape) -> Check:
+    assert isinstance(shape, model.StructureShape)
     required = set(shape.required_members)
     members = [(name, _compile(member), name in required) for name, member in shape.members.items()]
     members = [entry for entry in members if entry[1] is not _nothing or entry[2]]
     is_union = bool(shape.metadata.get("union"))
-    union_text = f"Member must have exactly one of [{', '.join(shape.members)}] set"
+    union_text = MESSAGES["one_member"].format(members=", ".join(shape.members))
     shown = None if _sensitive(shape) else java_repr
 
     def check(value: Any, path: str, errors: list[FieldError]) -> None:
@@ -323,14 +325,14 @@ def _structure(shape: _model.Shape) -> Check:
             elif is_required:
                 # botocore sends every required member, except where the wire cannot carry it
                 # (an empty list in the query string) or parameter validation is turned off.
-                errors.append(FieldError(prefix + name, None, NOT_NULL, null=True))
+                errors.append(FieldError(prefix + name, None, MESSAGES["not_null"], null=True))
         if is_union and sum(1 for v in value.values() if v is not None) != 1:
             errors.append(FieldError(path, shown(value) if shown else None, union_text))
 
     return check
 
 
-_COMPILERS: dict[str, Callable[[_model.Shape], Check]] = {  # any other type: _scalar
+_COMPILERS: dict[str, Callable[[model.Shape], Check]] = {  # any other type: _scalar
     "structure": _structure,
     "list": _collection,
     "map": _collection,

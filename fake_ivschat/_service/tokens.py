@@ -13,8 +13,8 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ._clock import to_datetime
-from ._errors import InvalidTokenError
+from .clock import to_datetime
+from .errors import InvalidTokenError
 
 _NONCE_BYTES = 12
 _ASSOCIATED_DATA = b"fake-ivschat chat token v1"

@@ -7,90 +7,39 @@ knows about botocore or HTTP.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from . import _clock
-from ._errors import (
+from . import clock
+from .connection import ROOM_DELETED
+from .errors import (
+    MESSAGES,
     ConflictException,
     ResourceNotFoundException,
+    ServiceError,
     ServiceQuotaExceededException,
     ThrottlingException,
 )
-from ._pagination import SortedIndex, page
-from ._tokens import ChatTokenClaims
-from ._validate import FieldError, java_repr, validation_error
-
-if TYPE_CHECKING:
-    from ._fake import Shared
+from .ids import IdGenerator
+from .messaging import Messaging
+from .options import Options, Quotas
+from .pagination import SortedIndex, page
+from .resources import LoggingConfiguration, Room, copy_destination
+from .tags import check_tags, tags_added, tags_removed
+from .tokens import ChatTokenClaims, TokenSealer
+from .validate import invalid
 
 RESOURCE_TYPE = "ROOM"  # the model's only ResourceType, used for logging configurations too
-MAX_TAGS = 50
-RESERVED_TAG_PREFIX = "aws:"
 
 
-@dataclass
-class Room:
-    arn: str
-    id: str
-    name: str
-    create_ms: int
-    update_ms: int
-    maximum_message_length: int
-    maximum_message_rate_per_second: int
-    message_review_handler: dict[str, str] | None
-    tags: dict[str, str]
-    logging_configuration_identifiers: list[str]
+class Shared(Protocol):
+    """What a RegionState uses of the state every region of a fake shares (state.ServiceState)."""
 
-    def summary(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "arn": self.arn,
-            "id": self.id,
-            "name": self.name,
-            "createTime": _clock.iso_ms(self.create_ms),
-            "updateTime": _clock.iso_ms(self.update_ms),
-            "tags": dict(self.tags),
-            "loggingConfigurationIdentifiers": list(self.logging_configuration_identifiers),
-        }
-        if self.message_review_handler is not None:
-            body["messageReviewHandler"] = dict(self.message_review_handler)
-        return body
-
-    def describe(self) -> dict[str, Any]:
-        body = self.summary()
-        body["maximumMessageLength"] = self.maximum_message_length
-        body["maximumMessageRatePerSecond"] = self.maximum_message_rate_per_second
-        return body
-
-
-@dataclass
-class LoggingConfiguration:
-    arn: str
-    id: str
-    name: str
-    destination: dict[str, Any]
-    create_ms: int
-    update_ms: int
-    tags: dict[str, str]
-    state: str = "ACTIVE"
-    # Get/List observations left before a CREATING/UPDATING/DELETING state settles.
-    polls_left: int = field(default=0, repr=False)
-
-    def describe(self, state: str | None = None) -> dict[str, Any]:
-        return {
-            "arn": self.arn,
-            "id": self.id,
-            "name": self.name,
-            "destinationConfiguration": _copy(self.destination),
-            "createTime": _clock.iso_ms(self.create_ms),
-            "updateTime": _clock.iso_ms(self.update_ms),
-            "state": state or self.state,
-            "tags": dict(self.tags),
-        }
-
-
-def _copy(value: dict[str, Any]) -> dict[str, Any]:
-    return {key: dict(inner) for key, inner in value.items()}
+    ids: IdGenerator
+    sealer: TokenSealer
+    quotas: Quotas
+    options: Options
+    messaging: Messaging
+    retry_wait_ns: int
 
 
 class RegionState:
@@ -102,15 +51,15 @@ class RegionState:
         self.shared = shared
         self.rooms: dict[str, Room] = {}
         self.room_index: SortedIndex[Room] = SortedIndex()
-        self.logging: dict[str, LoggingConfiguration] = {}
-        self.logging_index: SortedIndex[LoggingConfiguration] = SortedIndex()
-        self._api_rates = _clock.PerSecondLimiter()
+        self.logging_configurations: dict[str, LoggingConfiguration] = {}
+        self.logging_configuration_index: SortedIndex[LoggingConfiguration] = SortedIndex()
+        self._api_rates = clock.PerSecondLimiter()
 
     # ----------------------------------------------------------------------------- rooms
 
     def create_room(self, params: dict[str, Any]) -> dict[str, Any]:
         tags = params.get("tags", {})
-        self._check_tags(tags, "tags")
+        check_tags(tags)
         logging_ids = self._logging_references(
             params.get("loggingConfigurationIdentifiers", []), may_conflict=True
         )
@@ -120,7 +69,7 @@ class RegionState:
         # The request is checked before the quota: a bad request is reported as such even when
         # the quota is also reached.
         self._check_quota("rooms", len(self.rooms), self.shared.quotas.rooms)
-        now = _clock.to_ms(_clock.now_ns())
+        now = clock.to_ms(clock.now_ns())
         room_id = self.shared.ids.resource_id()
         room = Room(
             arn=self._arn("room", room_id),
@@ -161,13 +110,13 @@ class RegionState:
         room.maximum_message_rate_per_second = params.get(
             "maximumMessageRatePerSecond", room.maximum_message_rate_per_second
         )
-        room.update_ms = max(_clock.to_ms(_clock.now_ns()), room.update_ms)
+        room.update_ms = max(clock.to_ms(clock.now_ns()), room.update_ms)
         self.room_index.put(room.arn, room.update_ms, room.create_ms, room)
         return room.describe()
 
     def delete_room(self, params: dict[str, Any]) -> None:
         room = self.room(params["identifier"])
-        self.shared.messaging.close_room(room.arn, "DeleteRoom")
+        self.shared.messaging.close_room(room.arn, ROOM_DELETED)
         del self.rooms[room.arn]
         self.room_index.remove(room.arn)
 
@@ -196,45 +145,43 @@ class RegionState:
 
     def create_logging_configuration(self, params: dict[str, Any]) -> dict[str, Any]:
         tags = params.get("tags", {})
-        self._check_tags(tags, "tags")
-        existing = sum(1 for config in self.logging.values() if not _gone(config))
-        self._check_quota(
-            "logging configurations", existing, self.shared.quotas.logging_configurations
-        )
-        now = _clock.to_ms(_clock.now_ns())
+        check_tags(tags)
+        existing = sum(1 for config in self.logging_configurations.values() if not config.gone)
+        quota = self.shared.quotas.logging_configurations
+        self._check_quota("logging configurations", existing, quota)
+        now = clock.to_ms(clock.now_ns())
         config_id = self.shared.ids.resource_id()
         config = LoggingConfiguration(
             arn=self._arn("logging-configuration", config_id),
             id=config_id,
             name=params.get("name", ""),
-            destination=_copy(params["destinationConfiguration"]),
+            destination=copy_destination(params["destinationConfiguration"]),
             create_ms=now,
             update_ms=now,
             tags=dict(tags),
         )
-        self._transition(config, "CREATING")
-        self.logging[config.arn] = config
-        self.logging_index.put(config.arn, now, now, config)
+        config.enter("CREATING", self.shared.options.logging_state_polls)
+        self.logging_configurations[config.arn] = config
+        self.logging_configuration_index.put(config.arn, now, now, config)
         return config.describe("ACTIVE")  # the model allows only ACTIVE in this response
 
     def get_logging_configuration(self, params: dict[str, Any]) -> dict[str, Any]:
-        config = self.logging_configuration(params["identifier"])
-        return self._observe(config).describe()
+        return self.logging_configuration(params["identifier"]).observed().describe()
 
     def update_logging_configuration(self, params: dict[str, Any]) -> dict[str, Any]:
         config = self.logging_configuration(params["identifier"])
-        self._require_settled(config)
+        self._require_active(config)
         if "destinationConfiguration" in params:
-            config.destination = _copy(params["destinationConfiguration"])
+            config.destination = copy_destination(params["destinationConfiguration"])
         config.name = params.get("name", config.name)
-        config.update_ms = max(_clock.to_ms(_clock.now_ns()), config.update_ms)
-        self.logging_index.put(config.arn, config.update_ms, config.create_ms, config)
-        self._transition(config, "UPDATING")
+        config.update_ms = max(clock.to_ms(clock.now_ns()), config.update_ms)
+        self.logging_configuration_index.put(config.arn, config.update_ms, config.create_ms, config)
+        config.enter("UPDATING", self.shared.options.logging_state_polls)
         return config.describe("ACTIVE")
 
     def delete_logging_configuration(self, params: dict[str, Any]) -> None:
         config = self.logging_configuration(params["identifier"])
-        self._require_settled(config)
+        self._require_active(config)
         users = [
             room
             for room in self.rooms.values()
@@ -242,48 +189,31 @@ class RegionState:
         ]
         if users and self.shared.options.conflict_on_attached_logging_delete:
             raise ConflictException(
-                f"Logging configuration {config.arn} is attached to {len(users)} room(s);"
-                " detach it with UpdateRoom before deleting it.",
+                MESSAGES["attached"].format(arn=config.arn, rooms=len(users)),
                 resourceId=config.id,
                 resourceType=RESOURCE_TYPE,
             )
         for room in users:
             room.logging_configuration_identifiers.remove(config.arn)
-        if self._transition(config, "DELETING"):
-            return
-        self._forget(config)
+        if not config.enter("DELETING", self.shared.options.logging_state_polls):
+            self._forget(config)
 
     def list_logging_configurations(self, params: dict[str, Any]) -> dict[str, Any]:
         scope = self._scope("ListLoggingConfigurations")
         configs, token = page(
-            self.logging_index,
+            self.logging_configuration_index,
             scope,
             params.get("nextToken"),
             params.get("maxResults", 50),
-            lambda config: not _gone(config),
+            lambda config: not config.gone,
         )
-        described = [self._observe(self.logging_configuration(c.arn)).describe() for c in configs]
+        described = [self.logging_configuration(c.arn).observed().describe() for c in configs]
         return _with_token({"loggingConfigurations": described}, token)
 
-    def _transition(self, config: LoggingConfiguration, state: str) -> bool:
-        """Enter a transitional state for the configured number of polls; False if none are."""
-        polls = self.shared.options.logging_state_polls
-        if polls <= 0:
-            return False
-        config.state, config.polls_left = state, polls
-        return True
-
-    @staticmethod
-    def _observe(config: LoggingConfiguration) -> LoggingConfiguration:
-        """A Get/List look at a configuration: each one uses up a poll of a transitional state."""
-        if config.polls_left > 0:
-            config.polls_left -= 1
-        return config
-
-    def _require_settled(self, config: LoggingConfiguration) -> None:
+    def _require_active(self, config: LoggingConfiguration) -> None:
         if config.state != "ACTIVE":
             raise ConflictException(
-                f"Logging configuration {config.arn} is {config.state}; retry when it is ACTIVE.",
+                MESSAGES["unsettled"].format(arn=config.arn, state=config.state),
                 resourceId=config.id,
                 resourceType=RESOURCE_TYPE,
             )
@@ -291,21 +221,21 @@ class RegionState:
     def _check_quota(self, noun: str, existing: int, quota: int) -> None:
         if existing >= quota:
             raise ServiceQuotaExceededException(
-                f"You have reached the quota of {quota} {noun} in this region.",
+                MESSAGES["quota"].format(quota=quota, noun=noun),
                 resourceId=self.account_id,
                 resourceType=RESOURCE_TYPE,
                 limit=quota,
             )
 
     def _forget(self, config: LoggingConfiguration) -> None:
-        self.logging.pop(config.arn, None)
-        self.logging_index.remove(config.arn)
+        self.logging_configurations.pop(config.arn, None)
+        self.logging_configuration_index.remove(config.arn)
 
     # ------------------------------------------------------------------ chat and events
 
     def create_chat_token(self, params: dict[str, Any]) -> dict[str, Any]:
         room = self.room(params["roomIdentifier"])
-        now = _clock.now_ns()
+        now = clock.now_ns()
         minutes = params.get("sessionDurationInMinutes", 60)
         claims = ChatTokenClaims(
             token_id=self.shared.ids.resource_id(),
@@ -315,13 +245,13 @@ class RegionState:
             attributes=dict(params.get("attributes", {})),
             session_duration_minutes=minutes,
             token_expiration_ns=now
-            + self.shared.quotas.token_lifetime_seconds * _clock.NS_PER_SECOND,
-            session_expiration_ns=now + minutes * 60 * _clock.NS_PER_SECOND,
+            + self.shared.quotas.token_lifetime_seconds * clock.NS_PER_SECOND,
+            session_expiration_ns=now + minutes * 60 * clock.NS_PER_SECOND,
         )
         return {
             "token": self.shared.sealer.seal(claims),
-            "tokenExpirationTime": _clock.iso_ms(_clock.to_ms(claims.token_expiration_ns)),
-            "sessionExpirationTime": _clock.iso_ms(_clock.to_ms(claims.session_expiration_ns)),
+            "tokenExpirationTime": clock.iso_ms(clock.to_ms(claims.token_expiration_ns)),
+            "sessionExpirationTime": clock.iso_ms(clock.to_ms(claims.session_expiration_ns)),
         }
 
     def send_event(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -348,10 +278,10 @@ class RegionState:
         # a missing room still uses up the second's allowance. Retries never sleep against the
         # fake, so the windows add the backoff they skipped: a retry lands where it would have.
         limit = self.shared.quotas.api_rates.get(operation)
-        now = _clock.now_ns() + self.shared.retry_wait_ns
+        now = clock.now_ns() + self.shared.retry_wait_ns
         if limit is not None and not self._api_rates.take(operation, limit, now):
             raise ThrottlingException(
-                f"{operation} is limited to {limit} calls per second in this account and region.",
+                MESSAGES["throttled"].format(operation=operation, limit=limit),
                 resourceId=_resource_id(identifier),
                 resourceType=RESOURCE_TYPE,
                 limit=limit,
@@ -362,27 +292,12 @@ class RegionState:
 
     def tag_resource(self, params: dict[str, Any]) -> dict[str, Any]:
         resource = self._taggable(params["resourceArn"])
-        merged = {**resource.tags, **params["tags"]}
-        self._check_tags(params["tags"], "tags", total=len(merged))
-        resource.tags = merged
+        resource.tags = tags_added(resource.tags, params["tags"])
         return {}
 
     def untag_resource(self, params: dict[str, Any]) -> dict[str, Any]:
         resource = self._taggable(params["resourceArn"])
-        reserved = [key for key in params["tagKeys"] if key.startswith(RESERVED_TAG_PREFIX)]
-        if reserved:
-            raise validation_error(
-                [
-                    FieldError(
-                        "tagKeys",
-                        java_repr(params["tagKeys"]),
-                        f"Member must not contain keys beginning with '{RESERVED_TAG_PREFIX}'"
-                        " (reserved for AWS use)",
-                    )
-                ]
-            )
-        for key in params["tagKeys"]:
-            resource.tags.pop(key, None)
+        resource.tags = tags_removed(resource.tags, params["tagKeys"])
         return {}
 
     def list_tags_for_resource(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -393,54 +308,22 @@ class RegionState:
             return self.logging_configuration(arn)
         return self.room(arn)
 
-    def _check_tags(self, tags: dict[str, str], path: str, total: int | None = None) -> None:
-        errors: list[FieldError] = []
-        if any(key.startswith(RESERVED_TAG_PREFIX) for key in tags):
-            errors.append(
-                FieldError(
-                    path,
-                    java_repr(tags),
-                    f"Map keys must not begin with '{RESERVED_TAG_PREFIX}' (reserved for AWS use)",
-                )
-            )
-        total = len(tags) if total is None else total
-        if total > MAX_TAGS:
-            errors.append(
-                FieldError(
-                    path,
-                    java_repr(tags),
-                    f"A resource can have at most {MAX_TAGS} tags; these would make {total}",
-                )
-            )
-        if errors:
-            raise validation_error(errors)
-
     # ------------------------------------------------------------------------- lookups
 
     def room(self, arn: str) -> Room:
         room = self.rooms.get(arn)
         if room is None:
-            raise self._not_found(arn)
+            raise _not_found(arn)
         return room
 
     def logging_configuration(self, arn: str) -> LoggingConfiguration:
-        config = self.logging.get(arn)
-        if config is not None and config.polls_left == 0 and config.state != "ACTIVE":
-            if config.state == "DELETING":
-                self._forget(config)
-                config = None
-            else:
-                config.state = "ACTIVE"
+        config = self.logging_configurations.get(arn)
+        if config is not None and not config.settle():
+            self._forget(config)
+            config = None
         if config is None:
-            raise self._not_found(arn)
+            raise _not_found(arn)
         return config
-
-    @staticmethod
-    def _not_found(arn: str) -> ResourceNotFoundException:
-        noun = "Logging configuration" if ":logging-configuration/" in arn else "Room"
-        return ResourceNotFoundException(
-            f"{noun} not found: {arn}", resourceId=_resource_id(arn), resourceType=RESOURCE_TYPE
-        )
 
     def _logging_references(self, arns: list[str], *, may_conflict: bool) -> list[str]:
         """The checked list of a room's logging configurations.
@@ -450,21 +333,13 @@ class RegionState:
         being created or updated is accepted.
         """
         if len(set(arns)) != len(arns):
-            raise validation_error(
-                [
-                    FieldError(
-                        "loggingConfigurationIdentifiers",
-                        java_repr(arns),
-                        "Member must not contain duplicate logging configuration identifiers",
-                    )
-                ]
-            )
+            raise invalid("loggingConfigurationIdentifiers", arns, MESSAGES["duplicate_logging"])
         for arn in arns:
             config = self.logging_configuration(arn)
             if may_conflict:
-                self._require_settled(config)
+                self._require_active(config)
             elif config.state == "DELETING":
-                raise self._not_found(arn)
+                raise _not_found(arn)
         return list(arns)
 
     def _review_handler(self, given: dict[str, str], room: Room | None) -> dict[str, str]:
@@ -475,16 +350,10 @@ class RegionState:
             parts = uri.split(":")
             region, account = parts[3], parts[4]
             if (region, account) != (self.region, self.account_id):
-                raise validation_error(
-                    [
-                        FieldError(
-                            "messageReviewHandler.uri",
-                            uri,
-                            "Member must be a Lambda function in the room's account and region"
-                            f" ({self.account_id}, {self.region})",
-                        )
-                    ]
+                constraint = MESSAGES["foreign_lambda"].format(
+                    account=self.account_id, region=self.region
                 )
+                raise invalid("messageReviewHandler.uri", uri, constraint)
         return {"uri": uri, "fallbackResult": fallback}
 
     def _arn(self, kind: str, resource_id: str) -> str:
@@ -494,13 +363,18 @@ class RegionState:
         return {"op": operation, "account": self.account_id, "region": self.region, **filters}
 
 
+def _not_found(arn: str) -> ServiceError:
+    noun = "Logging configuration" if ":logging-configuration/" in arn else "Room"
+    return ResourceNotFoundException(
+        MESSAGES["not_found"].format(noun=noun, arn=arn),
+        resourceId=_resource_id(arn),
+        resourceType=RESOURCE_TYPE,
+    )
+
+
 def _resource_id(arn: str) -> str:
     """The id part of a resource ARN (what the modelled errors carry as ``resourceId``)."""
     return arn.rpartition("/")[2]
-
-
-def _gone(config: LoggingConfiguration) -> bool:
-    return config.state == "DELETING" and config.polls_left == 0
 
 
 def _with_token(body: dict[str, Any], token: str | None) -> dict[str, Any]:
@@ -509,4 +383,4 @@ def _with_token(body: dict[str, Any], token: str | None) -> dict[str, Any]:
     return body
 
 
-__all__ = ["LoggingConfiguration", "RegionState", "Room"]
+__all__ = ["RegionState"]

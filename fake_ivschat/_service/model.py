@@ -1,5 +1,5 @@
 """botocore's service model for ivschat, loaded once (the only module touching botocore.model),
-and the hermetic botocore sessions the fake's own clients are made from."""
+and the hermetic botocore sessions and dummy credentials the fake's own clients are made with."""
 
 from __future__ import annotations
 
@@ -14,8 +14,16 @@ from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Sh
 from botocore.tokens import TokenProviderChain
 
 SERVICE_NAME = "ivschat"
+# Static credentials for the clients the fake makes or routes, so botocore never looks for real
+# ones (env, ~/.aws, credential_process, container or instance metadata).
+DUMMY_CREDENTIALS = {
+    "aws_access_key_id": "FAKEIVSCHATTESTING",
+    "aws_secret_access_key": "fake-ivschat-testing-secret",
+    "aws_session_token": "fake-ivschat-testing-session",
+}
 
 __all__ = [
+    "DUMMY_CREDENTIALS",
     "SERVICE_NAME",
     "ListShape",
     "MapShape",

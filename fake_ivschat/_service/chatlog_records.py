@@ -7,8 +7,8 @@ import json
 from collections.abc import Mapping
 from typing import Any, NamedTuple, Protocol
 
-from . import _clock
-from ._records import FrozenDict, freeze
+from .._records import FrozenDict, freeze
+from . import clock
 
 LOG_VERSION = "1.0"
 NO_DESTINATION = FrozenDict()
@@ -27,7 +27,7 @@ class _Configuration(Protocol):
 
 class _Region(Protocol):
     @property
-    def logging(self) -> Mapping[str, _Configuration]: ...
+    def logging_configurations(self) -> Mapping[str, _Configuration]: ...
 
 
 class _State(Protocol):
@@ -85,10 +85,10 @@ class ChatLog:
         """Log ``frame``, just delivered in ``room`` at ``ns``, to each attached configuration."""
         if not room.logging_configuration_identifiers:
             return
-        ms = _clock.to_ms(ns)
+        ms = clock.to_ms(ns)
         record = FrozenDict(
             {
-                "event_timestamp": _clock.iso_ms(ms),
+                "event_timestamp": clock.iso_ms(ms),
                 "type": frame["Type"],
                 "payload": frame if isinstance(frame, FrozenDict) else freeze(dict(frame)),
                 "version": LOG_VERSION,
@@ -97,7 +97,7 @@ class ChatLog:
         logged = Logged(record, room.arn, ms)
         region = self._state.region_of(room.arn)
         for arn in room.logging_configuration_identifiers:
-            config = region.logging.get(arn) if region is not None else None
+            config = region.logging_configurations.get(arn) if region is not None else None
             self.entries.setdefault(arn, []).append(Entry(logged, self._destination(arn, config)))
 
     def _destination(self, arn: str, config: _Configuration | None) -> Mapping[str, Any]:

@@ -11,16 +11,20 @@ from __future__ import annotations
 import contextvars
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ._chat_requests import NotJson, Refused, attributes, plain, safe_repr
+from .chat_requests import NotJson, Refused, attributes, plain, safe_repr
+from .resources import Room
+from .tokens import ChatTokenClaims
 
 ReviewHandler = Callable[[dict[str, Any]], dict[str, Any]]
 
 _log = logging.getLogger("fake_ivschat")
 
 DENIED = "Message denied by the room's message review handler"
+CLIENT_IP = "127.0.0.1"  # what a review handler sees as Sender.Ip
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,44 @@ class Review:
             return {}, f"invalid response: reading it raised {safe_repr(exc)}"
         problem = _problem(answer, self.max_length)
         return answer, f"invalid response {safe_repr(value)}: {problem}" if problem else ""
+
+
+def review_for(
+    room: Room,
+    sender: ChatTokenClaims,
+    message_id: str,
+    content: str,
+    values: dict[str, str],
+    handlers: Mapping[str, ReviewHandler],
+    timeout_ms: int,
+) -> Review | None:
+    """The review a message needs, read under the fake's lock (None: the room has no handler);
+    ``handlers`` are the registered ones, by Lambda ARN."""
+    settings = room.message_review_handler
+    if not settings or not settings.get("uri"):
+        return None
+    uri = settings["uri"]
+    request = {  # built for the handler alone: nothing in it is shared
+        "Content": content,
+        "MessageId": message_id,
+        "RoomArn": room.arn,
+        "Attributes": dict(values),
+        "Sender": {
+            "Attributes": dict(sender.attributes),
+            "UserId": sender.user_id,
+            "Ip": CLIENT_IP,
+        },
+    }
+    return Review(
+        uri=uri,
+        fallback=settings.get("fallbackResult", "ALLOW"),
+        handler=handlers.get(uri),
+        timeout_ms=timeout_ms,
+        max_length=room.maximum_message_length,
+        content=content,
+        attributes=values,
+        request=request,
+    )
 
 
 def _call(handler: ReviewHandler, request: dict[str, Any], timeout_ms: int) -> Any:

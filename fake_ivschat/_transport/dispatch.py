@@ -1,0 +1,111 @@
+"""The in-process call path of one fake: a botocore request decoded, an injected fault played or
+the request validated and answered by its (account, region), the answer encoded; every attempt
+recorded."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from botocore import xform_name
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.client import BaseClient
+
+from .._records import RecordedCall
+from .._service import clock, model
+from .._service.errors import MESSAGES, InternalServerException, ServiceError
+from .._service.options import DEFAULT_REGION
+from .._service.state import ServiceState
+from .._service.validate import validate
+from . import faults, wire
+from .botocore import bind
+
+_METHODS = {name: xform_name(name) for name in model.operation_names()}
+_log = logging.getLogger("fake_ivschat")
+
+
+class Dispatcher:
+    """How the calls of one fake's clients reach its service, and what they leave behind: the
+    recorded calls, and the injected faults not played yet."""
+
+    def __init__(self, state: ServiceState) -> None:
+        self._state = state
+        self.calls: list[RecordedCall] = []  # read and written under the state's lock
+        self._injected: dict[str, list[faults.Injected]] = {}
+
+    def bind_client(
+        self, client: BaseClient, owner: object, account_id: str, *, signed: bool, routed: bool
+    ) -> None:
+        """Answer every call of ``client`` as calls of ``account_id`` in the client's region."""
+        region = client.meta.region_name or DEFAULT_REGION
+        transport = self._transport(region, account_id)
+        bind(client, owner, transport, signed=signed, routed=routed, on_wait=self._retry_waited)
+
+    def inject(self, operation: str, outcome: faults.Outcome, times: int) -> None:
+        """Play ``outcome`` instead of the next ``times`` calls of ``operation`` (after the
+        outcomes already queued for it)."""
+        with self._state.lock:
+            self._injected.setdefault(operation, []).append(faults.Injected(outcome, times))
+
+    def _transport(self, region: str, account_id: str) -> Callable[..., AWSResponse]:
+        def before_send(request: AWSPreparedRequest, event_name: str, **_: Any) -> AWSResponse:
+            return self.handle(event_name.rpartition(".")[2], region, account_id, request)
+
+        return before_send
+
+    def _retry_waited(self, seconds: float) -> None:
+        with self._state.lock:
+            self._state.retry_wait_ns += round(seconds * clock.NS_PER_SECOND)
+
+    def handle(
+        self, operation: str, region: str, account_id: str, request: AWSPreparedRequest
+    ) -> AWSResponse:
+        """Answer one attempt, and record it, whatever happens: an injected fault is played
+        (botocore's exception raised, or a bare HTTP error), anything else is an HTTP answer."""
+        with self._state.lock:
+            request_id = self._state.ids.request_id()
+            injected = self._next_injected(operation)
+            params: dict[str, Any] = {}
+            result: dict[str, Any] | None = None
+            try:
+                params = wire.decode(operation, request)
+                if isinstance(injected, ServiceError):
+                    raise injected
+                if injected is None:
+                    validate(operation, params)
+                    state = self._state.region(account_id, region)
+                    result = getattr(state, _METHODS[operation])(params)
+                    response = wire.success(operation, request.url, result, request_id)
+            except Exception as raised:  # anything but a ServiceError is a bug of the fake
+                error = raised if isinstance(raised, ServiceError) else _internal(operation, raised)
+                self.calls.append(
+                    RecordedCall(
+                        operation, region, account_id, params, None, error.code, error.message
+                    )
+                )
+                return wire.failure(request.url, error, request_id)
+            fault = injected.kind if injected is not None else None
+            self.calls.append(RecordedCall(operation, region, account_id, params, result, fault))
+        return injected.play(request.url) if injected is not None else response
+
+    def _next_injected(self, operation: str) -> faults.Outcome | None:
+        queue = self._injected.get(operation)
+        if not queue:
+            return None
+        injected = queue[0]
+        injected.times -= 1
+        if injected.times <= 0:
+            queue.pop(0)
+        return injected.outcome
+
+
+def _internal(operation: str, raised: Exception) -> ServiceError:
+    """The answer to a failure inside the fake: logged with its traceback, never raised."""
+    _log.error("fake_ivschat failed while answering %s", operation, exc_info=raised)
+    kind = type(raised).__name__
+    return InternalServerException(
+        MESSAGES["internal"].format(operation=operation, kind=kind, error=raised)
+    )
+
+
+__all__ = ["Dispatcher"]
