@@ -337,3 +337,15 @@ def test_delete_room_closes_its_connections(fake: FakeIvsChat, client: Any) -> N
     connection = fake.connect(token)
     client.delete_room(identifier=arn)
     assert connection.closed
+
+
+@pytest.mark.parametrize(("room_id", "shown"), [("a-b", "ab"), ("-", "none")])
+def test_an_id_no_resource_can_have_is_not_found_with_a_resource_id_that_fits_the_model(
+    client: Any, room_id: str, shown: str
+) -> None:
+    # The identifier pattern lets "-" through; resource ids (the model's ResourceId) never hold one.
+    missing = f"arn:aws:ivschat:{REGION}:{ACCOUNT}:room/{room_id}"
+    response = error(client.get_room, identifier=missing)
+    assert response["Error"]["Code"] == "ResourceNotFoundException"
+    assert response["Error"]["Message"] == f"Room not found: {missing}."
+    assert response["resourceId"] == shown

@@ -7,6 +7,7 @@ knows about botocore or HTTP.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Protocol
 
 from . import clock
@@ -363,6 +364,9 @@ class RegionState:
         return {"op": operation, "account": self.account_id, "region": self.region, **filters}
 
 
+_NOT_IN_ID = re.compile(r"[^a-zA-Z0-9]")
+
+
 def _not_found(arn: str) -> ServiceError:
     noun = "Logging configuration" if ":logging-configuration/" in arn else "Room"
     return ResourceNotFoundException(
@@ -373,8 +377,13 @@ def _not_found(arn: str) -> ServiceError:
 
 
 def _resource_id(arn: str) -> str:
-    """The id part of a resource ARN (what the modelled errors carry as ``resourceId``)."""
-    return arn.rpartition("/")[2]
+    """The id part of a resource ARN, as the modelled errors carry it in ``resourceId``.
+
+    Identifiers may hold ``-`` in their id part, resource ids never do (the model's ResourceId is
+    ``[a-zA-Z0-9]+``): such an id is shown without its other characters, and as ``none`` when
+    nothing is left, so that the error always fits the model.
+    """
+    return _NOT_IN_ID.sub("", arn.rpartition("/")[2]) or "none"
 
 
 def _with_token(body: dict[str, Any], token: str | None) -> dict[str, Any]:

@@ -318,15 +318,20 @@ def _structure(shape: model.Shape) -> Check:
     shown = None if _sensitive(shape) else java_repr
 
     def check(value: Any, path: str, errors: list[FieldError]) -> None:
+        # A JSON null member is an absent one, as in every AWS JSON protocol. botocore drops
+        # top-level Nones but sends nested ones (with parameter validation off): drop them here,
+        # on the freshly decoded request, so that nothing after validation ever sees a null.
+        for name in [name for name, member in value.items() if member is None]:
+            del value[name]
         prefix = f"{path}." if path else ""
         for name, member_check, is_required in members:
-            if value.get(name) is not None:
+            if name in value:
                 member_check(value[name], prefix + name, errors)
             elif is_required:
                 # botocore sends every required member, except where the wire cannot carry it
                 # (an empty list in the query string) or parameter validation is turned off.
                 errors.append(FieldError(prefix + name, None, MESSAGES["not_null"], null=True))
-        if is_union and sum(1 for v in value.values() if v is not None) != 1:
+        if is_union and len(value) != 1:
             errors.append(FieldError(path, shown(value) if shown else None, union_text))
 
     return check
