@@ -45,3 +45,30 @@ def test_the_plugin_example_passes_as_a_test_file(pytester: pytest.Pytester) -> 
     [example] = [block for block in python_blocks() if "def test_lobby(fake_ivschat)" in block]
     pytester.makepyfile(test_example=example)
     pytester.runpytest_inprocess("--strict-markers").assert_outcomes(passed=1)
+
+
+def layout_rows() -> list[tuple[str, str]]:
+    """(module cell, tests cell) of each row of the README's Layout table."""
+    section = README.read_text().split("## Layout", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1:-1] for line in section.splitlines() if line.startswith("| `")]
+    return [(cells[0], cells[2]) for cells in rows]
+
+
+def test_the_layout_table_lists_every_module_of_the_package() -> None:
+    package = README.parent / "fake_ivschat"
+    modules = {
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if path.parent == package or path.name != "__init__.py"  # subpackages: a heading row
+    }
+    listed = {
+        re.sub(r"^fake_ivschat/", "", re.findall(r"`([^`]+)`", cell)[0])
+        for cell, _ in layout_rows()
+    }
+    assert listed == modules
+
+
+def test_the_layout_table_names_every_test_file_and_only_existing_ones() -> None:
+    named = {name for _, cell in layout_rows() for name in re.findall(r"`([^`]+)`", cell)}
+    existing = {path.name for path in (README.parent / "tests").glob("test_*.py")}
+    assert named == existing
