@@ -11,6 +11,7 @@ import socket
 import threading
 from collections import deque
 from dataclasses import dataclass
+from inspect import signature
 from typing import Callable
 
 from websockets.exceptions import ConnectionClosed
@@ -39,6 +40,11 @@ CLOSING = "The server is closing.\n"
 # How often sessions of idle sockets are checked for expiry, and pending closes waited for.
 TICK_SECONDS = 0.2
 CLOSE_TIMEOUT_SECONDS = 2.0
+
+
+# The server sends no pings (the SDK needs none; clients may ping it): websockets >= 15 would send
+# them, earlier threaded servers cannot.
+_NO_KEEPALIVE = {"ping_interval": None} if "ping_interval" in signature(serve).parameters else {}
 
 
 @dataclass(frozen=True)
@@ -152,10 +158,10 @@ class ChatServer:
             select_subprotocol=lambda _, offered: offered[0] if len(offered) == 1 else None,
             process_response=self._admit,
             compression=None,
-            ping_interval=None,  # the SDK answers pings but needs none; clients may ping us
             close_timeout=CLOSE_TIMEOUT_SECONDS,
             logger=_log,
             family=socket.AF_INET6 if ":" in host else socket.AF_INET,
+            **_NO_KEEPALIVE,
         )
         self.port = int(self._server.socket.getsockname()[1])
         # Daemon threads (the socket threads serve_forever starts inherit it): a server left open
