@@ -212,9 +212,10 @@ def test_requests_share_a_keep_alive_connection(served: tuple[FakeIvsChat, Serve
 def test_a_browser_may_call_it_from_any_origin(served: tuple[FakeIvsChat, Server]) -> None:
     _, server = served
     asked = {"Origin": "http://app.test", "Access-Control-Request-Headers": "authorization"}
-    status, headers, _ = raw(server, "OPTIONS", "/CreateRoom", headers=asked)
-    assert (status, headers["Access-Control-Allow-Origin"]) == (204, "*")
-    assert headers["Access-Control-Allow-Headers"] == "authorization"
+    for path in ("/CreateRoom", "/_fake/errors"):
+        status, headers, _ = raw(server, "OPTIONS", path, headers=asked)
+        assert (status, headers["Access-Control-Allow-Origin"]) == (204, "*")
+        assert headers["Access-Control-Allow-Headers"] == "authorization"
     status, headers, _ = raw(server, "POST", "/ListRooms", b"{}")
     assert "x-amzn-RequestId" in headers["Access-Control-Expose-Headers"]
 

@@ -117,12 +117,12 @@ class ControlPlane(ThreadingHTTPServer):
     def answer(self, method: str, target: str, headers: Any, body: bytes) -> Answer:
         """The answer to one request (``target`` is the request line's path and query)."""
         url = urlsplit(target)
+        if method == "OPTIONS":
+            return _preflight(headers)
         if url.path.startswith(ADMIN_PREFIX):
             status, payload = self.admin(method, url.path[len(ADMIN_PREFIX) :], url.query, body)
             data = json.dumps(payload, default=str).encode()
             return Reply(status, {"Content-Type": "application/json"}, data)
-        if method == "OPTIONS":
-            return _preflight(headers)
         full_url = f"http://{headers.get('Host', 'localhost')}{target}"
         operation = wire.route(method, url.path)
         if operation is None:
@@ -195,6 +195,7 @@ def _internal(method: str, path: str, raised: Exception) -> Reply:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive
+    server_version, sys_version = "fake-ivschat", ""
     disable_nagle_algorithm = True  # a keep-alive client would otherwise stall ~40 ms a request
     server: ControlPlane
 
