@@ -21,7 +21,7 @@ from ._records import (
     expect_event,
     expect_message,
 )
-from ._service import model
+from ._service import model, waiting
 from ._service.backend import RegionState
 from ._service.chatlogs import LogDeliveryFailure
 from ._service.connection import ChatConnection
@@ -37,6 +37,7 @@ from ._service.options import (
 from ._service.review import ReviewHandler
 from ._service.state import ServiceState
 from ._service.tokens import ChatTokenClaims
+from ._service.waiting import DEFAULT_TIMEOUT
 from ._transport import faults
 from ._transport.botocore import ROUTER, bound_owner, unbind
 from ._transport.dispatch import Dispatcher
@@ -294,6 +295,37 @@ class FakeIvsChat:
         __tracebackhide__ = True
         _checks.room_arn(room)
         return expect_message(self.messages(), content, room, user_id, attributes)
+
+    def wait_for_event(
+        self,
+        name: str,
+        *,
+        room: str | None = None,
+        attributes: Mapping[str, str] | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> RecordedEvent:
+        """The first EVENT ``name`` delivered (in ``room``, with at least ``attributes``), before
+        the call or within ``timeout`` seconds of real time, whatever a test clock says;
+        otherwise AssertionError listing the events delivered instead."""
+        __tracebackhide__ = True
+        _checks.room_arn(room)
+        return waiting.first_event(self._state.messaging, name, room, attributes, timeout)
+
+    def wait_for_message(
+        self,
+        content: str | None = None,
+        *,
+        room: str | None = None,
+        user_id: str | None = None,
+        attributes: Mapping[str, str] | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> RecordedMessage:
+        """The first MESSAGE delivered matching every given filter, as :meth:`wait_for_event`
+        waits; otherwise AssertionError listing the messages delivered instead."""
+        __tracebackhide__ = True
+        _checks.room_arn(room)
+        messaging = self._state.messaging
+        return waiting.first_message(messaging, content, room, user_id, attributes, timeout)
 
     def log_records(self, logging_configuration_arn: str) -> list[dict[str, Any]]:
         """Chat-log records delivered to that logging configuration's destination (read-only;
