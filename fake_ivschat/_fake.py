@@ -7,7 +7,7 @@ import copy
 import weakref
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.client import BaseClient
 
@@ -40,6 +40,9 @@ from ._service.tokens import ChatTokenClaims
 from ._transport import faults
 from ._transport.botocore import ROUTER, bound_owner, unbind
 from ._transport.dispatch import Dispatcher
+
+if TYPE_CHECKING:  # the server's modules load only when a fake is served
+    from ._transport.server import Server
 
 
 class FakeIvsChat:
@@ -194,6 +197,33 @@ class FakeIvsChat:
     ) -> None:
         if self.active:  # the block may have stopped it already
             self.stop()
+
+    def serve(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        chat_port: int = 0,
+        allow_remote: bool = False,
+    ) -> Server:
+        """Serve this fake's state to clients outside the process, on background threads, until
+        ``close()``: the control plane at ``server.endpoint_url`` (admin routes under
+        ``/_fake/``), the Chat Messaging API at ``server.chat_url``. Port 0: any free port; a
+        host other than loopback only with ``allow_remote=True``. Needs ``fake-ivschat[server]``.
+        """
+        from ._transport.server import Server, check_address
+
+        check_address(host, port, chat_port, allow_remote)
+        address = (host, port, chat_port)
+        return Server(self, self.account_id, self._dispatcher, self._state, address)
+
+    def reset(self) -> None:
+        """Become a fresh fake with the same options: no resources, open connections and sockets
+        closed, earlier tokens invalid, recorded calls, events and messages, injected faults and
+        review handlers gone. Clients stay bound; servers keep serving."""
+        with self._lock:
+            self._state.reset()
+            self._dispatcher.reset()
 
     # ------------------------------------------------------------------ fault injection
 

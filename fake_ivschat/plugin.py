@@ -1,4 +1,5 @@
-"""The pytest plugin (registered via ``pytest11``): the ``fake_ivschat`` fixture and marker.
+"""The pytest plugin (registered via ``pytest11``): the ``fake_ivschat`` and
+``fake_ivschat_server`` fixtures and the marker.
 
 It holds no logic: it merges the marker's options, starts a fake, yields it and stops it. It also
 keeps botocore from probing the EC2 instance-metadata address, which a client made at import time
@@ -10,12 +11,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Generator, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from ._fake import FakeIvsChat, active_fake
 from ._service.options import fake_options
+
+if TYPE_CHECKING:
+    from ._transport.server import Server
 
 MARKER = "fake_ivschat"
 # botocore's own switch; the plugin sets it to "true" only when the user has not set it at all.
@@ -103,3 +107,11 @@ def fake_ivschat(request: pytest.FixtureRequest) -> Iterator[FakeIvsChat]:
     """A fresh FakeIvsChat, active for this test: every ivschat client reaches it."""
     with FakeIvsChat(**_options(request.node)) as fake:
         yield fake
+
+
+@pytest.fixture
+def fake_ivschat_server(fake_ivschat: FakeIvsChat) -> Iterator[Server]:
+    """The running server of this test's ``fake_ivschat`` on loopback (``endpoint_url``,
+    ``chat_url``), closed after the test."""
+    with fake_ivschat.serve() as server:
+        yield server

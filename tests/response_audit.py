@@ -24,7 +24,10 @@ from fake_ivschat._service.errors import COMMON_ERRORS
 from fake_ivschat._transport import wire as _wire
 
 # Errors any operation may answer besides its modelled ones.
-UNMODELLED_ERRORS = frozenset(COMMON_ERRORS) | {"SerializationException"}
+UNMODELLED_ERRORS = frozenset(COMMON_ERRORS) | {
+    "SerializationException",
+    "UnknownOperationException",
+}
 
 Shape = Any  # botocore.model.Shape: botocore ships no type information
 

@@ -793,8 +793,6 @@ run_machine: Callable[..., None] = run_state_machine_as_test
 def test_the_fake_agrees_with_a_reference_model(output_audit: Any) -> None:
     ChatService.audit = output_audit
     try:
-        run_machine(
-            ChatService, settings=settings(max_examples=budget(30), stateful_step_count=20)
-        )
+        run_machine(ChatService, settings=settings(max_examples=budget(30), stateful_step_count=20))
     finally:
         ChatService.audit = None

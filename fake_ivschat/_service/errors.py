@@ -69,6 +69,8 @@ InternalServerException = _modelled("InternalServerException")
 # Not modelled: a request body the service cannot read (not JSON, not an object, or a value of the
 # wrong JSON type for its member); rest-json services answer it before any validation.
 SerializationException = error_class("SerializationException", 400)
+# Not modelled: an HTTP request to a path and method that no operation has (the served endpoint).
+UnknownOperationException = error_class("UnknownOperationException", 404)
 
 
 # What the control plane says, in one place: the ``message`` of each error it raises (a sentence
@@ -97,6 +99,8 @@ MESSAGES: dict[str, str] = {
     "body_not_object": "The request body must be a JSON object, not {kind}.",
     # InternalServerException, and an injected error given no message
     "internal": "fake_ivschat failed while answering {operation}: {kind}: {error}.",
+    # UnknownOperationException (the served endpoint)
+    "unknown_route": "No ivschat operation is {method} {path}.",
     "injected": "Injected {code} for {operation}.",
     # Constraints the model states (validate.py)
     "at_most": "Member must have {noun} less than or equal to {limit}",

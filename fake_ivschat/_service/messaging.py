@@ -28,7 +28,7 @@ from .ids import IdGenerator
 from .options import Quotas
 from .resources import Room
 from .review import Review, ReviewHandler, Verdict, review_for
-from .tokens import TokenSealer
+from .tokens import ChatTokenClaims, TokenSealer
 
 
 class Messaging:
@@ -58,7 +58,13 @@ class Messaging:
 
     # -------------------------------------------------------------------- connections
 
-    def connect(self, token: str) -> ChatConnection:
+    def connect(
+        self,
+        token: str,
+        make: Callable[[Messaging, ChatTokenClaims], ChatConnection] = ChatConnection,
+    ) -> ChatConnection:
+        """Open a connection with ``token`` (then spent): ``make(self, claims)``, a ChatConnection
+        or a subclass that also hands its frames on (a WebSocket's)."""
         try:
             claims = self._sealer.open(token)
         except InvalidTokenError as exc:
@@ -85,7 +91,7 @@ class Messaging:
                 404, f"The chat token's room does not exist: {claims.room_arn}."
             )
         self._spent_tokens.add(claims.token_id)
-        connection = ChatConnection(self, claims)
+        connection = make(self, claims)
         self._live(claims.room_arn, now).append(connection)
         return connection
 
@@ -101,6 +107,13 @@ class Messaging:
         """Close the connection if its session is over (the service closes it at that moment)."""
         if now > connection.claims.session_expiration_ns:
             self.close(connection, SESSION_EXPIRED, 401)
+
+    def close_all(self, reason: str) -> None:
+        """Close every open connection of every room."""
+        for room_arn in list(self._connections):
+            for connection in list(self._connections[room_arn]):
+                self.close(connection, reason)
+        self._connections.clear()
 
     def close_room(self, room_arn: str, reason: str) -> None:
         for connection in list(self._live(room_arn, clock.now_ns())):

@@ -14,24 +14,40 @@ from .options import Options, Quotas
 from .resources import Room
 from .tokens import TokenSealer
 
+# The close_reason of the connections a reset closes.
+RESET = "reset"
+
 
 class ServiceState:
     """One fake's service: what every (account, region) shares, and each one's RegionState."""
 
     def __init__(self, seed: int | None, quotas: Quotas, options: Options) -> None:
         self.lock = threading.RLock()  # one fake, one lock: every call and publish holds it
-        self.ids = IdGenerator(seed)
-        self.sealer = TokenSealer()
+        self.seed = seed
         self.quotas = quotas
         self.options = options
+        self._fresh()
+
+    def _fresh(self) -> None:
+        """Everything a reset forgets: ids restart, a new token key, no regions, no connections,
+        no delivered frames or chat-log records."""
+        self.ids = IdGenerator(self.seed)
+        self.sealer = TokenSealer()
         self.regions: dict[tuple[str, str], RegionState] = {}
         log_records = ChatLog(self)
         self.messaging = Messaging(
-            self.lock, self.ids, self.sealer, quotas, self.find_room, log_records
+            self.lock, self.ids, self.sealer, self.quotas, self.find_room, log_records
         )
         self.log_delivery = ChatLogDelivery(self.lock, log_records)
         # How long clients' retries would have slept so far: API rate windows count it as time.
         self.retry_wait_ns = 0
+
+    def reset(self) -> None:
+        """The state of a fresh fake with the same options (quotas as they are now): every open
+        connection closed (``close_reason`` "reset"), tokens issued so far invalid."""
+        with self.lock:
+            self.messaging.close_all(RESET)
+            self._fresh()
 
     def region(self, account_id: str, region: str) -> RegionState:
         """The state of ``account_id`` in ``region``, made on first use."""

@@ -47,6 +47,18 @@ class Dispatcher:
         with self._state.lock:
             self._injected.setdefault(operation, []).append(faults.Injected(outcome, times))
 
+    def reset(self) -> None:
+        """Forget the recorded calls and the injected faults not played yet."""
+        with self._state.lock:
+            self.calls.clear()
+            self._injected.clear()
+
+    def refuse(self, url: str, error: ServiceError) -> AWSResponse:
+        """The answer to a request that no operation takes (not a call: not recorded)."""
+        with self._state.lock:
+            request_id = self._state.ids.request_id()
+        return wire.failure(url, error, request_id)
+
     def _transport(self, region: str, account_id: str) -> Callable[..., AWSResponse]:
         def before_send(request: AWSPreparedRequest, event_name: str, **_: Any) -> AWSResponse:
             return self.handle(event_name.rpartition(".")[2], region, account_id, request)

@@ -46,6 +46,23 @@ def _codec(operation_name: str) -> _Codec:
     return _Codec(re.compile(pattern + "$"), tuple(labels), tuple(query), op.http["responseCode"])
 
 
+@functools.cache
+def _routes() -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    return tuple(
+        (model.operation(name).http["method"], _codec(name).path, name)
+        for name in model.operation_names()
+    )
+
+
+def route(method: str, path: str) -> str | None:
+    """The operation an HTTP request of ``method`` to ``path`` (still percent-encoded, without
+    its query) calls, from the model's method and requestUri; None if none does."""
+    for verb, pattern, name in _routes():
+        if verb == method and pattern.fullmatch(path):
+            return name
+    return None
+
+
 def decode(operation_name: str, request: AWSPreparedRequest) -> dict[str, Any]:
     """The operation's parameters as botocore serialized them; SerializationException for a body
     that is not a JSON object."""

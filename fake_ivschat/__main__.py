@@ -1,0 +1,65 @@
+"""``python -m fake_ivschat serve``: a fake served on loopback to clients of any language until
+interrupted (Ctrl-C or SIGTERM: a clean exit, status 0)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from ._fake import FakeIvsChat
+from ._service.options import DEFAULT_ACCOUNT_ID
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m fake_ivschat", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+    serve = commands.add_parser(
+        "serve",
+        help="serve a fake's control plane (HTTP) and Chat Messaging API (WebSocket)",
+        description="Print IVSCHAT_ENDPOINT_URL=... and IVSCHAT_CHAT_URL=... (two lines a shell"
+        " can eval), then serve until interrupted.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=0, help="control-plane port (0: any free)")
+    serve.add_argument("--chat-port", type=int, default=0, help="WebSocket port (0: any free)")
+    serve.add_argument("--seed", type=int, default=None, help="make generated IDs reproducible")
+    serve.add_argument(
+        "--account-id", default=DEFAULT_ACCOUNT_ID, help="the account of unsigned requests"
+    )
+    serve.add_argument(
+        "--allow-remote", action="store_true", help="allow a host other than loopback"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        fake = FakeIvsChat(args.account_id, seed=args.seed)
+        server = fake.serve(
+            args.host, args.port, chat_port=args.chat_port, allow_remote=args.allow_remote
+        )
+    except (TypeError, ValueError, OSError, ImportError) as problem:  # OSError: a port in use
+        parser.error(str(problem))
+    stop = threading.Event()
+
+    def interrupted(*_: Any) -> None:
+        stop.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, interrupted)
+    with server:
+        print(f"IVSCHAT_ENDPOINT_URL={server.endpoint_url}", flush=True)
+        print(f"IVSCHAT_CHAT_URL={server.chat_url}", flush=True)
+        while not stop.wait(0.5):
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""What ``fake.serve()`` returns: one fake's control plane over HTTP and its Chat Messaging API
+over WebSocket, on loopback, on background threads. Imported only when a fake is served, so that
+importing the package and the in-process path never load ``http.server`` or ``websockets``."""
+
+from __future__ import annotations
+
+import ipaddress
+from types import TracebackType
+
+from .._service.state import ServiceState
+from .admin import AdminRoutes, AdminTarget
+from .dispatch import Dispatcher
+from .http import ControlPlane
+
+_NO_WEBSOCKETS = (
+    "fake.serve() needs the 'websockets' package (>= 13) for the Chat Messaging API:"
+    " pip install 'fake-ivschat[server]'"
+)
+
+
+class Server:
+    """A running server of one fake: ``endpoint_url`` (the rest-json control plane, plus the
+    admin routes under ``/_fake/``) and ``chat_url`` (the Chat Messaging API). A context
+    manager; :meth:`close` closes every socket with a close frame and frees both ports."""
+
+    def __init__(
+        self,
+        fake: AdminTarget,
+        account_id: str,
+        dispatcher: Dispatcher,
+        state: ServiceState,
+        address: tuple[str, int, int],
+    ) -> None:
+        try:
+            from .websocket import ChatServer
+        except ImportError as missing:
+            raise ModuleNotFoundError(_NO_WEBSOCKETS) from missing
+        host, port, chat_port = address
+        admin = AdminRoutes(fake)
+        self._http = ControlPlane(host, port, dispatcher, account_id, admin.answer)
+        try:
+            self._chat = ChatServer(state, host, chat_port)
+        except BaseException:
+            self._http.close()
+            raise
+        name = f"[{host}]" if ":" in host else host
+        self.endpoint_url = f"http://{name}:{self._http.port}"
+        self.chat_url = f"ws://{name}:{self._chat.port}"
+        self.closed = False
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "serving"
+        return f"<fake_ivschat Server {state} {self.endpoint_url} {self.chat_url}>"
+
+    def close(self) -> None:
+        """Close every socket (close code 1001), stop both servers, join their threads, free the
+        ports. Closing twice does nothing."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self._chat.close()
+        finally:
+            self._http.close()
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def check_address(host: object, port: object, chat_port: object, allow_remote: object) -> None:
+    """TypeError or ValueError for a bad address; a host that is not loopback needs
+    ``allow_remote=True``."""
+    if not isinstance(host, str) or not host:
+        raise TypeError(f"host must be a non-empty str, not {host!r}")
+    for name, value in (("port", port), ("chat_port", chat_port)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name} must be an int (0: any free port), not {value!r}")
+        if not 0 <= value <= 65535:
+            raise ValueError(f"{name} must be between 0 and 65535, got {value}")
+    if not isinstance(allow_remote, bool):
+        raise TypeError(f"allow_remote must be a bool, not {allow_remote!r}")
+    if not allow_remote and not _loopback(host):
+        raise ValueError(
+            f"host {host!r} is not a loopback address; the fake serves anyone who can reach it,"
+            " so pass allow_remote=True (--allow-remote) to serve beyond this machine"
+        )
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False
