@@ -1,5 +1,5 @@
 'use strict';
-// Drives real JavaScript clients for the Python tests (tests/node_driver.py).
+// Drives real JavaScript clients for the Python tests (their side: tests/real_clients.py).
 //
 // stdin: one JSON command per line, {"id": n, "op": "...", ...}. stdout: one JSON object per line,
 // either the reply to a command ({"id": n, ...}) or something a client saw
@@ -21,6 +21,7 @@
 const WS = require('ws');
 
 const tokenRooms = new Map(); // token string -> room name, to say which room a socket serves
+let generation = 0; // counts resets: what clients of an earlier generation see is not reported
 
 // The SDK uses the global WebSocket (Node 20 has none without a flag). This subclass of ws reports
 // what the socket itself saw: the negotiated subprotocol, every frame as sent, the close.
@@ -28,11 +29,14 @@ class TappedWebSocket extends WS {
   constructor(url, protocols, options) {
     super(url, protocols, options);
     const room = tokenRooms.get(protocols);
+    const emit = reporter();
     this.on('open', () => emit({ event: 'socketOpen', room, data: { protocol: this.protocol } }));
     this.on('message', (data, isBinary) => {
       emit({ event: 'frame', room, data: { text: data.toString(), binary: isBinary } });
     });
-    this.on('error', (error) => emit({ event: 'socketError', room, data: { message: error.message } }));
+    this.on('error', (error) => {
+      emit({ event: 'socketError', room, data: { message: error.message } });
+    });
     this.on('close', (code, reason) => {
       emit({ event: 'socketClose', room, data: { code, reason: reason.toString() } });
     });
@@ -47,6 +51,14 @@ const clients = new Map();
 
 function emit(object) {
   process.stdout.write(`${JSON.stringify(object)}\n`);
+}
+
+// An emit for the clients made now: silent once a reset has made them history.
+function reporter() {
+  const made = generation;
+  return (object) => {
+    if (made === generation) emit(object);
+  };
 }
 
 function loopback(url) {
@@ -76,13 +88,15 @@ const ROOM_EVENTS = [
 function openRoom({ room: name, url, token, maxReconnectAttempts }) {
   if (rooms.has(name)) throw new Error(`room ${name} exists already`);
   tokenRooms.set(token.token, name);
+  const emit = reporter();
   let asked = 0;
   const tokenProvider = async () => {
     asked += 1;
     emit({ event: 'tokenRequested', room: name, data: { count: asked } });
     return token;
   };
-  const room = new chat.ChatRoom({ regionOrUrl: loopback(url), tokenProvider, maxReconnectAttempts });
+  const regionOrUrl = loopback(url);
+  const room = new chat.ChatRoom({ regionOrUrl, tokenProvider, maxReconnectAttempts });
   room.logger = stderrLogger;
   for (const eventName of ROOM_EVENTS) {
     room.addListener(eventName, (data) => emit({ event: eventName, room: name, data }));
@@ -154,25 +168,30 @@ async function call(id, command) {
 const OPS = {
   room: (id, command) => emit({ id, ...openRoom(command) }),
   send: (id, { room, content, attributes }) =>
-    request(id, () => chatRoom(room).sendMessage(new chat.SendMessageRequest(content, attributes))),
+    request(id, () => {
+      return chatRoom(room).sendMessage(new chat.SendMessageRequest(content, attributes));
+    }),
   delete: (id, { room, messageId, reason }) =>
-    request(id, () => chatRoom(room).deleteMessage(new chat.DeleteMessageRequest(messageId, reason))),
+    request(id, () => {
+      return chatRoom(room).deleteMessage(new chat.DeleteMessageRequest(messageId, reason));
+    }),
   disconnectUser: (id, { room, userId, reason }) =>
-    request(id, () =>
-      chatRoom(room).disconnectUser(new chat.DisconnectUserRequest(userId, reason)),
-    ),
+    request(id, () => {
+      return chatRoom(room).disconnectUser(new chat.DisconnectUserRequest(userId, reason));
+    }),
   disconnect: (id, { room }) => {
     chatRoom(room).disconnect();
     emit({ id, state: chatRoom(room).state });
   },
   state: (id, { room }) => emit({ id, state: chatRoom(room).state }),
-  call: (id, command) => call(id, command),
+  call: (id, command) => call(id, command).catch((error) => emit({ id, failed: error.stack })),
   reset: (id) => {
     for (const room of rooms.values()) {
       if (room.state !== 'disconnected') room.disconnect();
     }
     rooms.clear();
     tokenRooms.clear();
+    generation += 1;
     emit({ id, ok: true });
   },
 };
