@@ -99,7 +99,11 @@ class NodeDriver:
     def _read_stdout(self) -> None:
         assert self._process.stdout is not None
         for line in self._process.stdout:
-            answer = json.loads(line)
+            try:
+                answer = json.loads(line)
+            except ValueError:  # not the driver's: something printed to stdout
+                self._log.append(line.rstrip("\n"))
+                continue
             with self._changed:
                 if "id" in answer:
                     self._replies[answer["id"]] = answer
@@ -145,7 +149,7 @@ class NodeDriver:
     def events(self, room: str, name: str) -> list[Any]:
         """The data of every ``name`` event of ``room`` so far, in order."""
         with self._changed:
-            return [e.get("data") for e in self._events if e["room"] == room and e["event"] == name]
+            return [e.get("data") for e in self._events if _is(e, room, name)]
 
     def wait_for(
         self,
@@ -159,11 +163,7 @@ class NodeDriver:
 
         def found() -> Any:
             for event in self._events:
-                if (
-                    event["room"] == room
-                    and event["event"] == name
-                    and predicate(event.get("data"))
-                ):
+                if _is(event, room, name) and predicate(event.get("data")):
                     return event
             return None
 
@@ -175,7 +175,7 @@ class NodeDriver:
         """The data of the first ``count`` ``name`` events of ``room``, waiting for them."""
 
         def enough() -> list[Any] | None:
-            seen = [e.get("data") for e in self._events if e["room"] == room and e["event"] == name]
+            seen = [e.get("data") for e in self._events if _is(e, room, name)]
             return seen[:count] if len(seen) >= count else None
 
         seen: list[Any] = self._await(enough, timeout, f"fewer than {count} {name!r} of {room!r}")
@@ -217,3 +217,7 @@ class NodeDriver:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
+
+
+def _is(event: Event, room: str, name: str) -> bool:
+    return event.get("room") == room and event.get("event") == name
