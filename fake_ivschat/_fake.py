@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import weakref
-from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -13,14 +12,7 @@ from botocore.client import BaseClient
 
 from . import _checks
 from ._mock import MockContext
-from ._records import (
-    RecordedCall,
-    RecordedEvent,
-    RecordedMessage,
-    expect_call,
-    expect_event,
-    expect_message,
-)
+from ._readback import ReadBack
 from ._service import model
 from ._service.backend import RegionState
 from ._service.chatlogs import LogDeliveryFailure
@@ -45,7 +37,7 @@ if TYPE_CHECKING:  # the server's modules load only when a fake is served
     from ._transport.server import Server
 
 
-class FakeIvsChat:
+class FakeIvsChat(ReadBack):
     """An in-process Amazon IVS Chat: state per (account, region), reached through real clients.
 
     ``account_id`` is a 12-digit string; ``seed`` (an int) makes every generated ID reproducible;
@@ -262,74 +254,6 @@ class FakeIvsChat:
         name = faults.check_operation(operation)
         count = faults.check_times(times)
         self._dispatcher.inject(name, faults.fault(kind), count)
-
-    # ------------------------------------------------------------ recorded for asserts
-
-    @property
-    def calls(self) -> list[RecordedCall]:
-        """Every API call that reached this fake, in order, failed ones included."""
-        with self._lock:
-            return list(self._dispatcher.calls)
-
-    def get_calls(self, operation: str | None = None, **params: Any) -> list[RecordedCall]:
-        """The recorded calls of ``operation`` (any if None) that sent every given param.
-
-        ValueError for an operation or param name no call can have (``"create_room"``: did you
-        mean ``"CreateRoom"``?), which would otherwise silently match nothing.
-        """
-        _checks.call_filter(operation, params)
-        return [call for call in self.calls if call.matches(operation, params)]
-
-    def events(self, room: str | None = None, *, name: str | None = None) -> list[RecordedEvent]:
-        """EVENT frames delivered, in order; ``room`` an ARN (None: every room)."""
-        _checks.room_arn(room)
-        with self._lock:
-            return [e for e in self._state.messaging.events if e.matches(room, name, None)]
-
-    def messages(
-        self, room: str | None = None, *, user_id: str | None = None
-    ) -> list[RecordedMessage]:
-        """MESSAGE frames delivered, in order; ``room`` an ARN (None: every room)."""
-        _checks.room_arn(room)
-        with self._lock:
-            messages = self._state.messaging.messages
-            return [m for m in messages if m.matches(room, None, user_id, None)]
-
-    def assert_called(self, operation: str, **params: Any) -> RecordedCall:
-        """The last recorded call of ``operation`` that sent every given param (top-level,
-        compared with ``==``); otherwise AssertionError listing the calls recorded instead."""
-        __tracebackhide__ = True
-        _checks.call_filter(operation, params)
-        return expect_call(self.calls, operation, params)
-
-    def assert_event(
-        self, name: str, *, room: str | None = None, attributes: Mapping[str, str] | None = None
-    ) -> RecordedEvent:
-        """The last EVENT ``name`` delivered (in ``room``, with at least ``attributes``);
-        otherwise AssertionError listing the events delivered instead."""
-        __tracebackhide__ = True
-        _checks.room_arn(room)
-        return expect_event(self.events(), name, room, attributes)
-
-    def assert_message(
-        self,
-        content: str | None = None,
-        *,
-        room: str | None = None,
-        user_id: str | None = None,
-        attributes: Mapping[str, str] | None = None,
-    ) -> RecordedMessage:
-        """The last MESSAGE delivered matching every given filter; otherwise AssertionError
-        listing the messages delivered instead."""
-        __tracebackhide__ = True
-        _checks.room_arn(room)
-        return expect_message(self.messages(), content, room, user_id, attributes)
-
-    def log_records(self, logging_configuration_arn: str) -> list[dict[str, Any]]:
-        """Chat-log records delivered to that logging configuration's destination (read-only;
-        one record per delivered frame, shared by every configuration it was logged to)."""
-        with self._lock:
-            return self._state.messaging.log_records.records(logging_configuration_arn)
 
     def flush_logs(self) -> list[LogDeliveryFailure]:
         """While moto's ``mock_aws`` is active, write every chat-log record not yet written to the

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
+import os
 import reprlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, NoReturn, TypeVar
+from typing import Any, Callable, ClassVar, NoReturn, TypeVar
 
 # How many recorded items an assertion failure lists (the most recent ones).
 MAX_LISTED = 30
@@ -148,22 +149,81 @@ def describe_call(operation: str | None, params: Mapping[str, Any]) -> str:
     return f"{operation or 'any operation'}({args})"
 
 
+def listing(
+    headline: str,
+    kind: str,
+    items: Sequence[object],
+    verb: str = "recorded",
+    show: Callable[[Any], str] = repr,
+) -> AssertionError:
+    """An AssertionError: ``headline``, then the most recent ``items`` (of ``kind``, e.g. "calls")
+    that were ``verb`` ("recorded", "received") instead."""
+    lines = [headline]
+    if not items:
+        lines.append(f"No {kind} were {verb} at all.")
+    else:
+        lines.append(f"{verb.capitalize()} {kind} ({len(items)}):")
+        hidden = len(items) - MAX_LISTED
+        if hidden > 0:
+            lines.append(f"  ... {hidden} earlier {kind} not shown")
+        lines.extend(f"  - {show(item)}" for item in items[-MAX_LISTED:])
+    return AssertionError("\n".join(lines))
+
+
 def expect(found: Sequence[R], wanted: str, kind: str, recorded: Sequence[object]) -> R:
     """The last of ``found``; otherwise an AssertionError saying what was ``wanted`` and listing
     the ``recorded`` items (of ``kind``, e.g. "calls") instead."""
     __tracebackhide__ = True
     if found:
         return found[-1]
-    lines = [f"No {wanted} was recorded."]
-    if not recorded:
-        lines.append(f"No {kind} were recorded at all.")
+    raise listing(f"No {wanted} was recorded.", kind, recorded)
+
+
+def not_recorded(
+    wanted: str, kind: str, recorded: Sequence[object], waited: float
+) -> AssertionError:
+    """The failure of a wait for a record: nothing ``wanted`` came in ``waited`` seconds."""
+    return listing(f"No {wanted} was recorded (waited {waited:g} s).", kind, recorded)
+
+
+def not_received(
+    predicate: Callable[..., object] | None,
+    user_id: str,
+    received: Sequence[object],
+    waited: float,
+    closed: str | None,
+) -> AssertionError:
+    """The failure of a connection's wait for a frame: none matching ``predicate`` (any if None)
+    came in ``waited`` seconds, or before the connection ``closed`` (its close reason)."""
+    wanted = "frame" if predicate is None else f"frame matching {_function_name(predicate)}"
+    why = f"before the connection closed ({closed})" if closed else f"(waited {waited:g} s)"
+    headline = f"No {wanted} was received by {user_id!r} {why}."
+    return listing(headline, "frames", received, "received", describe_frame)
+
+
+def _function_name(function: Callable[..., object]) -> str:
+    """``is_message``; a lambda with where it is: ``<lambda> at test_chat.py:12``."""
+    name = getattr(function, "__name__", None)
+    code = getattr(function, "__code__", None)
+    if name == "<lambda>" and code is not None:
+        return f"<lambda> at {os.path.basename(code.co_filename)}:{code.co_firstlineno}"
+    return name or repr(function)
+
+
+def describe_frame(frame: Mapping[str, Any]) -> str:
+    """``<MESSAGE 'hi' from 'alice' id=...>``: a received frame, long values shortened."""
+    kind, request_id = frame.get("Type"), frame.get("RequestId")
+    if kind == "MESSAGE":
+        sender = frame.get("Sender") or {}
+        detail = f"{_short.repr(frame.get('Content'))} from {sender.get('UserId')!r}"
+    elif kind == "EVENT":
+        detail = f"{frame.get('EventName')} {_short.repr(frame.get('Attributes'))}"
+    elif kind == "ERROR":
+        detail = f"{frame.get('ErrorCode')} {_short.repr(frame.get('ErrorMessage'))}"
     else:
-        lines.append(f"Recorded {kind} ({len(recorded)}):")
-        hidden = len(recorded) - MAX_LISTED
-        if hidden > 0:
-            lines.append(f"  ... {hidden} earlier {kind} not shown")
-        lines.extend(f"  - {item!r}" for item in recorded[-MAX_LISTED:])
-    raise AssertionError("\n".join(lines))
+        return _short.repr(frame)
+    request = f" request_id={request_id!r}" if request_id else ""
+    return f"<{kind} {detail} id={frame.get('Id')}{request}>"
 
 
 def expect_call(
@@ -175,6 +235,13 @@ def expect_call(
     return expect(found, f"{describe_call(operation, params)} call", "calls", calls)
 
 
+def wanted_event(name: str, room: str | None, attributes: Mapping[str, str] | None) -> str:
+    """``EVENT 'name' in <room> with attributes {...}``: what an assertion looked for."""
+    where = f" in {room}" if room is not None else ""
+    having = f" with attributes {dict(attributes)!r}" if attributes is not None else ""
+    return f"EVENT {name!r}{where}{having}"
+
+
 def expect_event(
     events: Sequence[RecordedEvent],
     name: str,
@@ -184,9 +251,19 @@ def expect_event(
     """The last of ``events`` named ``name`` (in ``room``, with at least ``attributes``)."""
     __tracebackhide__ = True
     found = [event for event in events if event.matches(room, name, attributes)]
-    where = f" in {room}" if room is not None else ""
-    having = f" with attributes {dict(attributes)!r}" if attributes is not None else ""
-    return expect(found, f"EVENT {name!r}{where}{having}", "events", events)
+    return expect(found, wanted_event(name, room, attributes), "events", events)
+
+
+def wanted_message(
+    content: str | None,
+    room: str | None,
+    user_id: str | None,
+    attributes: Mapping[str, str] | None,
+) -> str:
+    """``MESSAGE with content='hi', room=...``: what an assertion looked for."""
+    filters = {"content": content, "room": room, "user_id": user_id, "attributes": attributes}
+    wanted = ", ".join(f"{key}={value!r}" for key, value in filters.items() if value is not None)
+    return f"MESSAGE with {wanted}" if wanted else "MESSAGE"
 
 
 def expect_message(
@@ -199,9 +276,8 @@ def expect_message(
     """The last of ``messages`` matching every given filter (None: any)."""
     __tracebackhide__ = True
     found = [m for m in messages if m.matches(room, content, user_id, attributes)]
-    filters = {"content": content, "room": room, "user_id": user_id, "attributes": attributes}
-    wanted = ", ".join(f"{key}={value!r}" for key, value in filters.items() if value is not None)
-    return expect(found, f"MESSAGE with {wanted}" if wanted else "MESSAGE", "messages", messages)
+    wanted = wanted_message(content, room, user_id, attributes)
+    return expect(found, wanted, "messages", messages)
 
 
 _FRAMES = "Delivered frames and records are read-only (every holder shares them); change a copy:"

@@ -244,11 +244,11 @@ def test_a_bot_answers_and_reconnects_with_a_new_token(room: Room) -> None:
         ana = room.fake.connect(room.token("ana"))
         eventually(lambda: len(connected) == 1, "the bot to connect")
         ana.send_message("hello")
-        eventually(lambda: bool(room.fake.messages(user_id="bot")), "the bot's answer")
+        room.fake.wait_for_message("re: hello", user_id="bot")
         room.client.disconnect_user(roomIdentifier=room.arn, userId="bot")
         eventually(lambda: len(connected) == 2, "the bot to reconnect")
         ana.send_message("again")
-        eventually(lambda: len(room.fake.messages(user_id="bot")) == 2, "the second answer")
+        room.fake.wait_for_message("re: again", user_id="bot")
     finally:
         stop.set()
         room.server.close()

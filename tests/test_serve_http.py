@@ -280,3 +280,14 @@ def test_serve_refuses_a_bad_address(kwargs: dict[str, Any], problem: str) -> No
     with pytest.raises((TypeError, ValueError)) as info:
         FakeIvsChat().serve(**kwargs)
     assert str(info.value).startswith(problem)
+
+
+def test_in_process_clients_stay_in_process_even_with_the_endpoint_url() -> None:
+    fake = FakeIvsChat()
+    with fake.serve() as server:
+        url = server.endpoint_url
+    # Nothing listens at url any more: only an in-process answer can come.
+    with fake:
+        client = boto3.client("ivschat", endpoint_url=url, region_name="us-west-2")
+        assert client.create_room(name="here")["name"] == "here"
+    assert fake.assert_called("CreateRoom").region == "us-west-2"

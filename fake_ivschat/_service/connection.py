@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
+from .._hints import describe
+from .._records import not_received
 from . import clock
 from .errors import ChatConnectionError
 from .frames import Frame
 from .tokens import ChatTokenClaims
+from .waiting import DEFAULT_TIMEOUT, Changes, check_timeout
 
 
 class _Messaging(Protocol):
     """What a connection uses of the hub that connected it (messaging.Messaging)."""
 
     lock: threading.RLock
+    changes: Changes
 
     def publish(self, connection: ChatConnection, payload: object) -> Frame: ...
 
@@ -47,6 +51,7 @@ class ChatConnection:
         self.received: list[Frame] = []
         self._close_reason: str | None = None
         self._close_code = 0
+        self._changes = messaging.changes
 
     @property
     def room_arn(self) -> str:
@@ -112,6 +117,31 @@ class ChatConnection:
         """DISCONNECT_USER; needs the DISCONNECT_USER capability."""
         return self.send(_request("DISCONNECT_USER", request_id, UserId=user_id, Reason=reason))
 
+    def wait_for(
+        self,
+        predicate: Callable[[Frame], object] | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> Frame:
+        """The first frame received for which ``predicate(frame)`` is true (any frame if None):
+        one received before the call, or one arriving within ``timeout`` seconds of real time
+        (whatever a test clock says). Otherwise AssertionError listing the frames received, at
+        once if the connection closes first.
+
+        ``predicate`` runs in the calling thread, outside the fake's lock.
+        """
+        __tracebackhide__ = True
+        if predicate is not None and not callable(predicate):
+            raise TypeError(
+                "predicate must be a function taking a frame (a dict) and returning true for the"
+                f" frame to wait for, or None for any frame; got {describe(predicate)}"
+            )
+        seconds = check_timeout(timeout)
+        outcome = self._changes.wait(self._arrived, predicate or _any, seconds)
+        if outcome.match is not None:
+            return outcome.match
+        raise not_received(predicate, self.user_id, outcome.seen, seconds, outcome.ended)
+
     def close(self) -> None:
         """Close the connection from the client side (closing twice does nothing)."""
         with self._messaging.lock:
@@ -125,6 +155,7 @@ class ChatConnection:
         if self._close_reason is not None:
             return False
         self._close_reason, self._close_code = reason, code
+        self._changes.notify()
         return True
 
     def _closure(self) -> tuple[str, int] | None:
@@ -145,6 +176,17 @@ class ChatConnection:
         """Deliver ``frame`` to this connection, unless it is closed."""
         if self._close_reason is None:
             self.received.append(frame)
+            if self._changes.waiting:  # a fan-out pays this check alone while nobody waits
+                self._changes.notify()
+
+    def _arrived(self) -> tuple[list[Frame], str | None]:
+        """What ``wait_for`` reads under the lock: the frames received, and why it closed."""
+        self._messaging.expire(self, clock.now_ns())
+        return self.received, self._close_reason
+
+
+def _any(frame: Frame) -> bool:
+    return True
 
 
 def _request(action: str, request_id: str | None, **fields: Any) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from .options import Quotas
 from .resources import Room
 from .review import Review, ReviewHandler, Verdict, review_for
 from .tokens import ChatTokenClaims, TokenSealer
+from .waiting import Changes
 
 
 class Messaging:
@@ -44,6 +45,7 @@ class Messaging:
         log_records: ChatLog,
     ) -> None:
         self.lock = lock  # the fake's: held by every call and publish
+        self.changes = Changes(lock)  # notified on each record and delivery, for waits
         self._ids = ids
         self._sealer = sealer
         self._quotas = quotas
@@ -218,6 +220,7 @@ class Messaging:
             room.arn, message_id, request_id, content, values, sender.claims, now
         )
         self.messages.append(record)
+        self.changes.notify()
         return self._deliver(room, record.payload, now)
 
     def _delete_message(
@@ -272,6 +275,7 @@ class Messaging:
     ) -> Frame:
         record = frames.event(room.arn, self._ids.resource_id(), request_id, name, attributes, now)
         self.events.append(record)
+        self.changes.notify()
         return self._deliver(room, record.payload, now)
 
     def _deliver(self, room: Room, frame: Frame, now: int) -> Frame:
