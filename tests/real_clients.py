@@ -41,7 +41,7 @@ def node_path() -> str:
     if node is None:
         missing("Node.js (`node`) is not on PATH: the real JavaScript clients cannot run")
     if not (JS_DIR / "node_modules").is_dir():
-        pytest.fail("the npm packages of tests/js are missing: run `npm ci --prefix tests/js`")
+        missing("the npm packages of tests/js are not installed: run `npm ci --prefix tests/js`")
     return node
 
 
