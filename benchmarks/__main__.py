@@ -17,6 +17,7 @@ import statistics
 import sys
 import threading
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -332,9 +333,11 @@ def ws_fanout_fake(connections: int, messages: int) -> tuple[float, list[str]]:
         return str(answer["token"])
 
     sender = fake.connect(token("sender"))
-    with fake.serve() as server:
+    with fake.serve() as server, ExitStack() as opened:
         sockets = [
-            connect(server.chat_url, subprotocols=[Subprotocol(token(f"u{i}"))])
+            opened.enter_context(
+                connect(server.chat_url, subprotocols=[Subprotocol(token(f"u{i}"))])
+            )
             for i in range(connections)
         ]
         wait = _drain(sockets, messages)
@@ -346,8 +349,6 @@ def ws_fanout_fake(connections: int, messages: int) -> tuple[float, list[str]]:
                 sender.send_message(f"message {i}")
             frames = wait()
             elapsed = time.perf_counter() - start
-        for ws in sockets:
-            ws.close()
     return connections * len(frames) / elapsed, frames
 
 
@@ -361,10 +362,10 @@ def ws_fanout_bare(connections: int, frames: list[str]) -> float:
         peers.append(ws)
         done.wait()
 
-    with ws_serve(handler, "127.0.0.1", 0, compression=None) as server:
+    with ws_serve(handler, "127.0.0.1", 0, compression=None) as server, ExitStack() as opened:
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        port = server.socket.getsockname()[1]
-        sockets = [connect(f"ws://127.0.0.1:{port}", compression=None) for _ in range(connections)]
+        url = f"ws://127.0.0.1:{server.socket.getsockname()[1]}"
+        sockets = [opened.enter_context(connect(url, compression=None)) for _ in range(connections)]
         while len(peers) < connections:
             time.sleep(0.001)
         wait = _drain(sockets, len(frames))
@@ -375,8 +376,7 @@ def ws_fanout_bare(connections: int, frames: list[str]) -> float:
         wait()
         elapsed = time.perf_counter() - start
         done.set()
-        for ws in sockets:
-            ws.close()
+        opened.close()
         server.shutdown()
     return connections * len(frames) / elapsed
 
