@@ -46,12 +46,6 @@ class RecordedCall:
     error: str | None = None
     error_message: str | None = field(default=None, repr=False)
 
-    def __post_init__(self) -> None:
-        # Read-only copies: no test can change what another reads, nor what the fake answered.
-        object.__setattr__(self, "params", _frozen(self.params, _CallDict, _CallList))
-        if self.response is not None:
-            object.__setattr__(self, "response", _frozen(self.response, _CallDict, _CallList))
-
     @property
     def ok(self) -> bool:
         """True when the call succeeded."""
@@ -70,6 +64,30 @@ class RecordedCall:
             f"<RecordedCall {describe_call(self.operation, self.params)} "
             f"{self.region} {self.account_id} -> {outcome}>"
         )
+
+
+class _FrozenOnRead:
+    """A field of RecordedCall kept as given and made a read-only copy on its first read: every
+    call is recorded, few are read. Safe because the fake hands what it records (the decoded
+    request, the answer it built) to no one else, nor keeps any part of it."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __get__(self, call: object, owner: type | None = None) -> Any:
+        values = vars(call)
+        value = values[self._name]
+        if isinstance(value, dict) and not isinstance(value, _CallDict):
+            value = values[self._name] = _frozen(value, _CallDict, _CallList)
+        return value
+
+    def __set__(self, call: object, value: Any) -> None:
+        vars(call)[self._name] = value
+
+
+# After the class is made, so that the dataclass still sees two plain fields.
+for _name in ("params", "response"):
+    setattr(RecordedCall, _name, _FrozenOnRead(_name))
 
 
 @dataclass(frozen=True)
@@ -357,14 +375,14 @@ _CONTAINERS = (dict, list)
 
 
 def _frozen(value: Any, mapping: type[FrozenDict], sequence: type[FrozenList]) -> Any:
-    # Scalars are passed over without a call: every recorded call is frozen, so this is hot.
+    # Every recorded call is frozen, so this is hot: one C-level copy, then only the nested
+    # containers replaced (scalars are passed over without a call).
     if isinstance(value, dict):
-        return mapping(
-            {
-                key: _frozen(item, mapping, sequence) if isinstance(item, _CONTAINERS) else item
-                for key, item in value.items()
-            }
-        )
+        frozen = mapping(value)
+        for key, item in value.items():
+            if isinstance(item, _CONTAINERS):
+                dict.__setitem__(frozen, key, _frozen(item, mapping, sequence))
+        return frozen
     if isinstance(value, list):
         return sequence(
             [_frozen(v, mapping, sequence) if isinstance(v, _CONTAINERS) else v for v in value]
