@@ -171,35 +171,30 @@ def _compile(shape: model.Shape) -> Check:
     return typed
 
 
-def _bounds(shape: model.Shape, noun: str) -> list[tuple[Callable[[int], bool], str]]:
-    meta = shape.metadata
-    rules: list[tuple[Callable[[int], bool], str]] = []
-    if "max" in meta:
-        top = meta["max"]
-        rules.append((lambda n: n <= top, MESSAGES["at_most"].format(noun=noun, limit=top)))
-    if "min" in meta:
-        low = meta["min"]
-        rules.append((lambda n: n >= low, MESSAGES["at_least"].format(noun=noun, limit=low)))
-    return rules
-
-
 Rule = tuple[Callable[[Any], bool], str]
 
 
-def _sized(rules: list[tuple[Callable[[int], bool], str]]) -> list[Rule]:
-    """Bounds on a number, applied to a value's length."""
-
-    def on_length(ok: Callable[[int], bool]) -> Callable[[Any], bool]:
-        return lambda value: ok(len(value))
-
-    return [(on_length(ok), text) for ok, text in rules]
+def _bounds(shape: model.Shape, noun: str, sized: bool) -> list[Rule]:
+    """The model's max and min of a number, or (``sized``) of a value's length."""
+    meta = shape.metadata
+    rules: list[Rule] = []
+    # One closure per bound, each reading the value directly: these run for every member sent.
+    if "max" in meta:
+        top = meta["max"]
+        at_most = (lambda v: len(v) <= top) if sized else (lambda n: n <= top)
+        rules.append((at_most, MESSAGES["at_most"].format(noun=noun, limit=top)))
+    if "min" in meta:
+        low = meta["min"]
+        at_least = (lambda v: len(v) >= low) if sized else (lambda n: n >= low)
+        rules.append((at_least, MESSAGES["at_least"].format(noun=noun, limit=low)))
+    return rules
 
 
 def _constraints(shape: model.Shape) -> Callable[[Any], list[str]]:
     """The messages of every constraint of a scalar or collection ``shape`` that a value breaks."""
     meta = shape.metadata
     if shape.type_name == "string":
-        rules = _sized(_bounds(shape, "length"))
+        rules = _bounds(shape, "length", sized=True)
         pattern = enforced_pattern(shape.name, meta.get("pattern"))
         if pattern is not None:
             regex = re.compile(pattern)
@@ -209,11 +204,11 @@ def _constraints(shape: model.Shape) -> Callable[[Any], list[str]]:
             allowed = frozenset(shape.enum)
             text = MESSAGES["enum"].format(values=", ".join(shape.enum))
             rules.append((lambda v: v in allowed, text))
-        rules.append((lambda v: _SURROGATE.search(v) is None, MESSAGES["surrogate"]))
+        rules.append((_no_surrogate, MESSAGES["surrogate"]))
     elif shape.type_name in ("integer", "long", "float", "double"):
-        rules = [(ok, text) for ok, text in _bounds(shape, "value")]
+        rules = _bounds(shape, "value", sized=False)
     elif shape.type_name in ("list", "map"):  # their own size; items are the closure's job
-        rules = _sized(_bounds(shape, "length"))
+        rules = _bounds(shape, "length", sized=True)
         limit = MAP_BYTE_LIMITS.get(shape.name)
         if limit is not None:
             text = MESSAGES["map_bytes"].format(limit=limit)
@@ -221,6 +216,10 @@ def _constraints(shape: model.Shape) -> Callable[[Any], list[str]]:
     else:
         rules = []
     return lambda value: [text for ok, text in rules if not ok(value)]
+
+
+def _no_surrogate(value: str) -> bool:
+    return value.isascii() or _SURROGATE.search(value) is None
 
 
 def _utf8_size(mapping: dict[str, str]) -> int:
