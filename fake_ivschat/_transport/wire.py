@@ -19,6 +19,9 @@ from .._service import model
 from .._service.errors import MESSAGES, SerializationException, ServiceError
 from .._service.validate import json_type
 
+# The answers are trees the backend just built: no cycle to look for.
+_to_json = json.JSONEncoder(check_circular=False).encode
+
 
 @dataclass(frozen=True)
 class _Codec:
@@ -108,7 +111,7 @@ def success(
     operation_name: str, url: str, body: dict[str, Any] | None, request_id: str
 ) -> AWSResponse:
     status = _codec(operation_name).status
-    data = b"" if status == 204 or body is None else json.dumps(body).encode()
+    data = b"" if status == 204 or body is None else _to_json(body).encode()
     return _response(url, status, data, request_id, {})
 
 
