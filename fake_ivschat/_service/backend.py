@@ -258,7 +258,7 @@ class RegionState:
     def send_event(self, params: dict[str, Any]) -> dict[str, Any]:
         room = self._throttled_room("SendEvent", params["roomIdentifier"])
         event_id = self.shared.messaging.publish_event(
-            room, params["eventName"], dict(params.get("attributes", {}))
+            room, params["eventName"], params.get("attributes", {})
         )
         return {"id": event_id}
 
@@ -279,8 +279,9 @@ class RegionState:
         # a missing room still uses up the second's allowance. Retries never sleep against the
         # fake, so the windows add the backoff they skipped: a retry lands where it would have.
         limit = self.shared.quotas.api_rates.get(operation)
-        now = clock.now_ns() + self.shared.retry_wait_ns
-        if limit is not None and not self._api_rates.take(operation, limit, now):
+        if limit is not None and not self._api_rates.take(
+            operation, limit, clock.now_ns() + self.shared.retry_wait_ns
+        ):
             raise ThrottlingException(
                 MESSAGES["throttled"].format(operation=operation, limit=limit),
                 resourceId=_resource_id(identifier),

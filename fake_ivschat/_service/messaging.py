@@ -248,7 +248,8 @@ class Messaging:
     # The control plane's SendEvent / DeleteMessage / DisconnectUser land here too.
 
     def publish_event(self, room: Room, name: str, attributes: dict[str, str]) -> str:
-        return str(self._event(room, name, dict(attributes), "", clock.now_ns())["Id"])
+        # The frame holds a read-only copy of ``attributes``: no other copy needed.
+        return str(self._event(room, name, attributes, "", clock.now_ns())["Id"])
 
     def publish_delete(self, room: Room, message_id: str, reason: str) -> str:
         return str(
