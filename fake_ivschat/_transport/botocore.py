@@ -44,11 +44,13 @@ class _BoundEmit:
         self.enabled = True
 
     def __call__(self, event_name: str, **kwargs: Any) -> list[tuple[Any, Any]]:
-        if self.enabled and event_name.startswith("before-send."):
+        # Run for every event of every call: one dict lookup tells the two that matter.
+        kind = _event_kind(event_name) if self.enabled else None
+        if kind == _SEND:
             handler, answer = self._until_response(event_name, **kwargs)
             return [(handler, answer)] if handler is not None else []
         responses = self.inner(event_name, **kwargs)
-        if self.enabled and event_name.startswith("needs-retry."):
+        if kind == _RETRY:
             return self._without_delay(responses)
         return responses
 
@@ -59,6 +61,19 @@ class _BoundEmit:
         if self._on_wait is not None and delay:
             self._on_wait(delay)
         return [(handler, answer if _delay(answer) is None else 0) for handler, answer in responses]
+
+
+_SEND, _RETRY = "before-send.", "needs-retry."
+_kinds: dict[str, str | None] = {}  # an ivschat client's event names: a few per operation
+
+
+def _event_kind(event_name: str) -> str | None:
+    """``_SEND``, ``_RETRY`` or None (any other event), by the event name's prefix."""
+    kind = _kinds.get(event_name, "")
+    if kind == "":
+        prefix = event_name[: len(_SEND)]
+        kind = _kinds[event_name] = prefix if prefix in (_SEND, _RETRY) else None
+    return kind
 
 
 def _delay(answer: Any) -> float | None:
