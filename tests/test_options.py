@@ -169,10 +169,10 @@ def test_api_rates_entries_are_checked_when_changed_in_place() -> None:
 def test_a_misspelt_quota_is_refused() -> None:
     quotas = Quotas()
     with pytest.raises(AttributeError) as info:
-        quotas.room = 3
+        quotas.room = 3  # type: ignore[attr-defined]  # a typo, on purpose
     assert str(info.value) == "Quotas has no quota 'room'; did you mean 'rooms'?"
     with pytest.raises(AttributeError) as info:
-        quotas.messages_per_second = 3
+        quotas.messages_per_second = 3  # type: ignore[attr-defined]
     assert str(info.value) == (
         "Quotas has no quota 'messages_per_second'; its quotas are rooms, logging_configurations,"
         " api_rates, token_lifetime_seconds, review_handler_timeout_ms"

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .._hints import describe, integer, one_of, suggest
 from . import model
@@ -91,16 +91,20 @@ class Quotas:
     token_lifetime_seconds: int = 60
     review_handler_timeout_ms: int = 200
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "api_rates":
-            value = _rates(value)
-        elif name in _MINIMUMS:
-            integer(f"Quotas.{name}", value, _MINIMUMS[name])
-        else:
-            known = [quota.name for quota in fields(self)]
-            hint = suggest(name, known) or f"; its quotas are {', '.join(known)}"
-            raise AttributeError(f"Quotas has no quota {name!r}{hint}")
-        super().__setattr__(name, value)
+    # Hidden from type checkers: a checked __setattr__ would make them accept any attribute
+    # name, and `fake.quotas.room = 3` should stay a type error for typed users.
+    if not TYPE_CHECKING:
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            if name == "api_rates":
+                value = _rates(value)
+            elif name in _MINIMUMS:
+                integer(f"Quotas.{name}", value, _MINIMUMS[name])
+            else:
+                known = [quota.name for quota in fields(self)]
+                hint = suggest(name, known) or f"; its quotas are {', '.join(known)}"
+                raise AttributeError(f"Quotas has no quota {name!r}{hint}")
+            super().__setattr__(name, value)
 
 
 @dataclass(frozen=True)
