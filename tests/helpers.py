@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from typing import Any, Callable, TypeVar
 
 import pytest
 from botocore.config import Config
@@ -10,6 +11,8 @@ from botocore.exceptions import ClientError
 
 # botocore retries ThrottlingException with backoff. One attempt in total: no retry at all
 # (``max_attempts`` would count retries only, so 1 would still retry once).
+T = TypeVar("T")
+
 NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 
 
@@ -24,3 +27,26 @@ def error(call: Any, **kwargs: Any) -> dict[str, Any]:
         call(**kwargs)
     response: dict[str, Any] = info.value.response
     return response
+
+
+def within(seconds: float, call: Callable[[], T]) -> T:
+    """``call()`` in a daemon thread, its result or exception passed on; AssertionError if it is
+    still blocked after ``seconds`` (so that a regression fails instead of hanging the suite)."""
+    outcome: list[tuple[bool, Any]] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, call()))
+        except BaseException as exc:
+            outcome.append((False, exc))
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise AssertionError(f"still blocked after {seconds} s")
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    result: T = value
+    return result

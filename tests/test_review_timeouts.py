@@ -14,6 +14,7 @@ from typing import Any, Callable, TypeVar
 import pytest
 import time_machine
 from freezegun import freeze_time
+from helpers import within
 
 from fake_ivschat import ChatConnection, FakeIvsChat
 
@@ -35,28 +36,6 @@ def join(fake: FakeIvsChat, client: Any, arn: str, user: str) -> ChatConnection:
         roomIdentifier=arn, userId=user, capabilities=["SEND_MESSAGE"]
     )["token"]
     return fake.connect(token)
-
-
-def within(seconds: float, call: Callable[[], T]) -> T:
-    """``call()`` in a daemon thread; AssertionError if it is still blocked after ``seconds``."""
-    outcome: list[tuple[bool, Any]] = []
-
-    def run() -> None:
-        try:
-            outcome.append((True, call()))
-        except BaseException as exc:
-            outcome.append((False, exc))
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        raise AssertionError(f"still blocked after {seconds} s")
-    ok, value = outcome[0]
-    if not ok:
-        raise value
-    result: T = value
-    return result
 
 
 def allow(request: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any, Callable, TypeVar
 import pytest
 import time_machine
 from freezegun import freeze_time
+from helpers import within
 
 from fake_ivschat import ChatConnection, FakeIvsChat, RecordedEvent, RecordedMessage
 
@@ -276,28 +277,6 @@ CLOCKS: dict[str, Callable[[], AbstractContextManager[Any]]] = {
     "freezegun-auto-tick": lambda: freeze_time(T0, auto_tick_seconds=1),
     "time-machine": lambda: time_machine.travel(T0, tick=False),
 }
-
-
-def within(seconds: float, call: Callable[[], T]) -> T:
-    """``call()`` in a thread; AssertionError if it is still blocked after ``seconds``."""
-    outcome: list[tuple[bool, Any]] = []
-
-    def run() -> None:
-        try:
-            outcome.append((True, call()))
-        except BaseException as exc:
-            outcome.append((False, exc))
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        raise AssertionError(f"still waiting after {seconds} s")
-    ok, value = outcome[0]
-    if not ok:
-        raise value
-    result: T = value
-    return result
 
 
 @pytest.mark.parametrize("clock", CLOCKS)
