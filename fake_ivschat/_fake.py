@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.client import BaseClient
 
 from . import _checks
+from ._hints import integer
 from ._mock import MockContext
 from ._readback import ReadBack
 from ._service import model
@@ -237,8 +238,8 @@ class FakeIvsChat(ReadBack):
         Each retry botocore makes is a call, so ``times=4`` makes a throttled call succeed on its
         5th attempt. Injected errors and faults of an operation are used in injection order.
         """
-        name = faults.check_operation(operation)
-        count = faults.check_times(times)
+        name = _checks.operation(operation)
+        count = integer("times", times, 1)
         self._dispatcher.inject(name, faults.error(name, code, message, fields), count)
 
     def inject_fault(self, operation: str, kind: str, *, times: int = 1) -> None:
@@ -251,8 +252,8 @@ class FakeIvsChat(ReadBack):
         balancer's HTML error page: a ClientError with that status as its code). Each attempt is
         recorded, with the kind as its ``error``.
         """
-        name = faults.check_operation(operation)
-        count = faults.check_times(times)
+        name = _checks.operation(operation)
+        count = integer("times", times, 1)
         self._dispatcher.inject(name, faults.fault(kind), count)
 
     def flush_logs(self) -> list[LogDeliveryFailure]:

@@ -157,7 +157,9 @@ def test_injection_reaches_routed_clients() -> None:
 
 
 def test_an_unknown_operation_is_refused(fake: FakeIvsChat) -> None:
-    with pytest.raises(ValueError, match=r"^Unknown ivschat operation 'CreateChannel'; one of \["):
+    with pytest.raises(
+        ValueError, match=r"^'CreateChannel' is not an ivschat operation; one of CreateChatToken, "
+    ):
         fake.inject_error("CreateChannel", "ThrottlingException")
 
 
@@ -189,24 +191,24 @@ ENUM = "[UNKNOWN_OPERATION, FIELD_VALIDATION_FAILED, OTHER]"
 @pytest.mark.parametrize(
     ("code", "arguments", "problem", "text"),
     [
-        ("ThrottlingException", {"times": 0}, ValueError, "times must be at least 1, got 0"),
+        ("ThrottlingException", {"times": 0}, ValueError, "times must be an int >= 1, got 0"),
         (
             "ThrottlingException",
             {"times": 1.5},
             TypeError,
-            "times must be a positive int, not float (1.5)",
+            "times must be an int >= 1, got 1.5 (float)",
         ),
         (
             "ThrottlingException",
             {"times": "2"},
             TypeError,
-            "times must be a positive int, not str ('2')",
+            "times must be an int >= 1, got '2' (str)",
         ),
         (
             "ThrottlingException",
             {"times": True},
             TypeError,
-            "times must be a positive int, not bool (True)",
+            "times must be an int >= 1, got True (bool)",
         ),
         (
             "ThrottlingException",
@@ -308,7 +310,9 @@ def test_every_argument_is_checked_when_injecting(
 def test_the_operation_must_be_a_name(fake: FakeIvsChat) -> None:
     with pytest.raises(TypeError) as caught:
         fake.inject_error(None, "ValidationException")  # type: ignore[arg-type]
-    assert str(caught.value) == ("operation must be an ivschat operation name (str), not None")
+    assert str(caught.value) == (
+        "None (NoneType) is not an ivschat operation; pass a name such as 'CreateRoom'"
+    )
 
 
 def test_valid_members_reach_the_client_as_given(fake: FakeIvsChat) -> None:

@@ -146,13 +146,13 @@ def test_faults_and_errors_of_an_operation_are_used_in_injection_order(fake: Fak
             "Unknown fault kind 503; one of ['connection-error', 'connect-timeout', "
             "'read-timeout', 'connection-closed', 'http-502', 'http-503', 'http-504']",
         ),
-        ({"times": 0}, ValueError, "times must be at least 1, got 0"),
-        ({"times": 1.5}, TypeError, "times must be a positive int, not float (1.5)"),
-        ({"times": True}, TypeError, "times must be a positive int, not bool (True)"),
+        ({"times": 0}, ValueError, "times must be an int >= 1, got 0"),
+        ({"times": 1.5}, TypeError, "times must be an int >= 1, got 1.5 (float)"),
+        ({"times": True}, TypeError, "times must be an int >= 1, got True (bool)"),
         (
             {"operation": "send_event"},
             ValueError,
-            "Unknown ivschat operation 'send_event'; one of ['CreateChatToken', ",
+            "'send_event' is not an ivschat operation; did you mean 'SendEvent'?",
         ),
     ],
     ids=["kind", "kind-type", "times-0", "times-float", "times-bool", "operation"],

@@ -83,23 +83,6 @@ class Injected:
     times: int
 
 
-def check_operation(operation: object) -> str:
-    names = model.operation_names()
-    if not isinstance(operation, str):
-        raise TypeError(f"operation must be an ivschat operation name (str), not {operation!r}")
-    if operation not in names:
-        raise ValueError(f"Unknown ivschat operation {operation!r}; one of {sorted(names)}")
-    return operation
-
-
-def check_times(times: object) -> int:
-    if isinstance(times, bool) or not isinstance(times, int):
-        raise TypeError(f"times must be a positive int, not {type(times).__name__} ({times!r})")
-    if times < 1:
-        raise ValueError(f"times must be at least 1, got {times}")
-    return times
-
-
 def fault(kind: object) -> Fault:
     """The fault ``kind`` names; TypeError/ValueError listing the kinds otherwise."""
     if not isinstance(kind, str) or kind not in FAULTS:
