@@ -4,7 +4,6 @@ tests read back, composed behind thin public methods; and ``mock_ivschat``."""
 from __future__ import annotations
 
 import copy
-import weakref
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -72,13 +71,12 @@ class FakeIvsChat(ReadBack):
         self._state = ServiceState(seed, copy.deepcopy(quotas) if quotas else Quotas(), options)
         self._lock = self._state.lock
         self._dispatcher = Dispatcher(self._state)
-        self._connections: weakref.WeakSet[ChatConnection] = weakref.WeakSet()
 
     def __repr__(self) -> str:
         with self._lock:
             regions = [self._describe(state) for state in list(self._state.regions.values())]
             calls = len(self._dispatcher.calls)
-            connections = sum(1 for connection in list(self._connections) if not connection.closed)
+            connections = self._state.messaging.open_connections()
         return (
             f"<FakeIvsChat account {self.account_id}, {'active' if self.active else 'inactive'};"
             f" {'; '.join(regions) or 'no rooms'}; {_count(calls, 'call')},"
@@ -280,9 +278,7 @@ class FakeIvsChat(ReadBack):
         ``token`` string of a ``create_chat_token`` response."""
         _checks.chat_token(token, "connect")
         with self._lock:
-            connection = self._state.messaging.connect(token)
-            self._connections.add(connection)
-            return connection
+            return self._state.messaging.connect(token)
 
     def register_review_handler(self, lambda_arn: str, handler: ReviewHandler) -> None:
         """Play the Lambda at ``lambda_arn`` for rooms whose message review handler points at it:

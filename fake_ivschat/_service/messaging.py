@@ -110,6 +110,11 @@ class Messaging:
         if now > connection.claims.session_expiration_ns:
             self.close(connection, SESSION_EXPIRED, 401)
 
+    def open_connections(self) -> int:
+        """How many connections (in-process and sockets) are open, expired sessions closed."""
+        now = clock.now_ns()
+        return sum(len(self._live(room_arn, now)) for room_arn in list(self._connections))
+
     def close_all(self, reason: str) -> None:
         """Close every open connection of every room."""
         for room_arn in list(self._connections):
