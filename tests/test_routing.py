@@ -60,6 +60,12 @@ CLIENT_FACTORIES: dict[str, Callable[[], Any]] = {
     "keyword service_name": lambda: botocore.session.get_session().create_client(
         service_name="ivschat", region_name=REGION
     ),
+    "positional region_name": lambda: botocore.session.get_session().create_client(
+        "ivschat", REGION
+    ),
+    "explicit None credentials": lambda: boto3.client(
+        "ivschat", region_name=REGION, aws_access_key_id=None, aws_secret_access_key=None
+    ),
 }
 
 

@@ -32,14 +32,15 @@ class _BoundEmit:
       only the delay they answer becomes 0. botocore sleeps for the first non-None answer (in
       seconds); 0 still means "retry", None and False mean "stop". The delay it would have slept
       goes to ``on_wait``, so that the fake's time-based limits see the backoff pass.
-    - ``before-send``: handlers run until the first answer, the fake's (registered first), as if
-      the request had been sent; later ones would only wait (adaptive mode's client-side rate
-      limiter) or answer in vain (moto's catch-all).
+    - ``before-send``: the fake answers, as if the request had been sent, before any handler
+      registered there: they would only wait (adaptive mode's client-side rate limiter) or
+      answer in vain (moto's catch-all). Calling the transport here rather than registering it
+      keeps binding cheap: botocore inspects every handler it registers.
     """
 
-    def __init__(self, events: Any, on_wait: OnWait | None = None) -> None:
+    def __init__(self, events: Any, transport: Transport, on_wait: OnWait | None = None) -> None:
         self.inner: Callable[..., list[tuple[Any, Any]]] = events.emit
-        self._until_response: Callable[..., tuple[Any, Any]] = events.emit_until_response
+        self._transport = transport
         self._on_wait = on_wait
         self.enabled = True
 
@@ -47,8 +48,7 @@ class _BoundEmit:
         # Run for every event of every call: one dict lookup tells the two that matter.
         kind = _event_kind(event_name) if self.enabled else None
         if kind == _SEND:
-            handler, answer = self._until_response(event_name, **kwargs)
-            return [(handler, answer)] if handler is not None else []
+            return [(self._transport, self._transport(event_name=event_name, **kwargs))]
         responses = self.inner(event_name, **kwargs)
         if kind == _RETRY:
             return self._without_delay(responses)
@@ -110,7 +110,8 @@ def bind(
     routed: bool = False,
     on_wait: OnWait | None = None,
 ) -> None:
-    """Answer every call of ``client`` with ``transport`` (a ``before-send`` handler run first).
+    """Answer every call of ``client`` with ``transport`` (a ``before-send`` handler, run before
+    any registered one).
 
     ``signed=False`` also skips request signing, so a client without usable credentials works and
     refreshable credentials are never refreshed. Retries keep botocore's count but never wait:
@@ -120,13 +121,12 @@ def bind(
         unbind(client)
         events = client.meta.events
         tag = f"fake-ivschat-{id(owner)}"
-        events.register_first(f"before-send.{SERVICE_NAME}", transport, unique_id=f"{tag}-send")
         if not signed:
             events.register_first(
                 f"choose-signer.{SERVICE_NAME}", _unsigned, unique_id=f"{tag}-unsigned"
             )
         had_own_emit = "emit" in vars(events)
-        emit = _BoundEmit(events, on_wait)
+        emit = _BoundEmit(events, transport, on_wait)
         events.emit = emit
         _bindings[client] = _Binding(owner, tag, signed, routed, emit, had_own_emit)
 
@@ -138,7 +138,6 @@ def unbind(client: BaseClient) -> None:
         if binding is None:
             return
         events = client.meta.events
-        events.unregister(f"before-send.{SERVICE_NAME}", unique_id=f"{binding.tag}-send")
         if not binding.signed:
             events.unregister(f"choose-signer.{SERVICE_NAME}", unique_id=f"{binding.tag}-unsigned")
         if vars(events).get("emit") is binding.emit:
@@ -242,16 +241,27 @@ def _routing_create_client(original: Callable[..., Any]) -> Callable[..., Any]:
     def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
         if ROUTER.active is None:
             return original(self, *args, **kwargs)
-        call = signature.bind(self, *args, **kwargs)
-        if call.arguments.get("service_name") != SERVICE_NAME:
-            return original(self, *args, **kwargs)
-        given = call.arguments
-        if given.get("aws_access_key_id") is None and given.get("aws_secret_access_key") is None:
-            for name, value in DUMMY_CREDENTIALS.items():
-                if given.get(name) is None:
-                    given[name] = value
-        client: BaseClient = original(*call.args, **call.kwargs)
+        if len(args) <= 1 and "service_name" not in kwargs:  # how boto3 calls it: cheap to read
+            if (args[0] if args else None) != SERVICE_NAME:
+                return original(self, *args, **kwargs)
+            _dummy_credentials(kwargs)
+            client: BaseClient = original(self, *args, **kwargs)
+        else:
+            call = signature.bind(self, *args, **kwargs)
+            if call.arguments.get("service_name") != SERVICE_NAME:
+                return original(self, *args, **kwargs)
+            _dummy_credentials(call.arguments)
+            client = original(*call.args, **call.kwargs)
         ROUTER.route(client, signed=True)
         return client
 
     return create_client
+
+
+def _dummy_credentials(given: dict[str, Any]) -> None:
+    """Static dummy credentials where none are given (explicit Nones count as none given), so
+    that botocore looks none up."""
+    if given.get("aws_access_key_id") is None and given.get("aws_secret_access_key") is None:
+        for name, value in DUMMY_CREDENTIALS.items():
+            if given.get(name) is None:
+                given[name] = value
