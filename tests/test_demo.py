@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -16,10 +17,11 @@ from fake_ivschat.__main__ import main
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    """This checkout's ``python -m fake_ivschat`` in a child process."""
+@pytest.fixture(scope="module")
+def demo() -> subprocess.CompletedProcess[str]:
+    """This checkout's ``python -m fake_ivschat demo``, run in a child process."""
     return subprocess.run(
-        [sys.executable, "-m", "fake_ivschat", *args],
+        [sys.executable, "-m", "fake_ivschat", "demo"],
         cwd=ROOT,
         env={**os.environ, "AWS_EC2_METADATA_DISABLED": "true"},
         capture_output=True,
@@ -28,8 +30,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_the_demo_prints_the_chat_in_order() -> None:
-    demo = run("demo")
+def test_the_demo_prints_the_chat_in_order(demo: subprocess.CompletedProcess[str]) -> None:
     assert (demo.returncode, demo.stderr) == (0, "")
     lines = demo.stdout.splitlines()
     expected = [
@@ -48,15 +49,20 @@ def test_the_demo_prints_the_chat_in_order() -> None:
     assert lines[-1].startswith("Recorded: 4 messages, 2 events")
 
 
-def test_the_demo_is_the_same_on_every_run(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_demo_is_the_same_on_every_run(
+    demo: subprocess.CompletedProcess[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["demo"]) == 0
-    assert capsys.readouterr().out == run("demo").stdout
+    assert capsys.readouterr().out == demo.stdout
     # The scripted clock is the demo's only: a fake made afterwards reads the real time.
     room = FakeIvsChat().client().create_room()
     assert room["createTime"] > datetime(2024, 5, 2, tzinfo=timezone.utc)
 
 
-def test_help_lists_both_commands() -> None:
-    usage = run("--help")
-    assert usage.returncode == 0
-    assert "demo" in usage.stdout and "serve" in usage.stdout
+def test_help_lists_both_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+    assert exited.value.code == 0
+    commands = capsys.readouterr().out.split("positional arguments:")[1]
+    assert re.search(r"^ +serve +serve a fake", commands, re.MULTILINE)
+    assert re.search(r"^ +demo +print a scripted chat", commands, re.MULTILINE)
