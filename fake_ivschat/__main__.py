@@ -1,5 +1,6 @@
 """``python -m fake_ivschat serve``: a fake served on loopback to clients of any language until
-interrupted (Ctrl-C or SIGTERM: a clean exit, status 0)."""
+interrupted (Ctrl-C or SIGTERM: a clean exit, status 0). ``python -m fake_ivschat demo``: a short
+scripted chat against an in-process fake, printed as a transcript."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from . import _demo
 from ._fake import FakeIvsChat
 from ._service.options import DEFAULT_ACCOUNT_ID
 
@@ -33,12 +35,22 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--allow-remote", action="store_true", help="allow a host other than loopback"
     )
+    commands.add_parser(
+        "demo",
+        help="print a scripted chat (two users, a moderator, a review handler, a ban) played on"
+        " an in-process fake",
+        description="Play a short chat on an in-process fake, seeded and on a scripted clock,"
+        " and print what the room saw, as a person would read it.",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "demo":
+        _demo.run(FakeIvsChat(seed=1), sys.stdout)
+        return 0
     try:
         fake = FakeIvsChat(args.account_id, seed=args.seed)
         server = fake.serve(

@@ -1,0 +1,68 @@
+"""``python -m fake_ivschat demo``: a scripted chat printed as a transcript, alike on every run."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from fake_ivschat import FakeIvsChat
+from fake_ivschat.__main__ import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def demo() -> subprocess.CompletedProcess[str]:
+    """This checkout's ``python -m fake_ivschat demo``, run in a child process."""
+    return subprocess.run(
+        [sys.executable, "-m", "fake_ivschat", "demo"],
+        cwd=ROOT,
+        env={**os.environ, "AWS_EC2_METADATA_DISABLED": "true"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_demo_prints_the_chat_in_order(demo: subprocess.CompletedProcess[str]) -> None:
+    assert (demo.returncode, demo.stderr) == (0, "")
+    lines = demo.stdout.splitlines()
+    expected = [
+        "[12:00:01] alice: hello everyone",
+        "[12:00:02] bob: hi alice!",
+        '[12:00:03] (bob\'s message "free followers at http://spam.example" refused, only bob'
+        " sees: ERROR 406 Message denied by the room's message review handler: links are not"
+        " allowed)",
+        "[12:00:04] bob: ok then: buy my course",
+        '[12:00:05] mod deleted bob\'s message "ok then: buy my course": advertising',
+        "[12:00:06] mod disconnected bob: spam",
+        "[12:00:06] (bob's connection closed: DisconnectUser: spam)",
+        "[12:00:07] alice: thanks, mod",
+    ]
+    assert [line for line in lines if line.startswith("[")] == expected
+    assert lines[-1].startswith("Recorded: 4 messages, 2 events")
+
+
+def test_the_demo_is_the_same_on_every_run(
+    demo: subprocess.CompletedProcess[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo"]) == 0
+    assert capsys.readouterr().out == demo.stdout
+    # The scripted clock is the demo's only: a fake made afterwards reads the real time.
+    room = FakeIvsChat().client().create_room()
+    assert room["createTime"] > datetime(2024, 5, 2, tzinfo=timezone.utc)
+
+
+def test_help_lists_both_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+    assert exited.value.code == 0
+    commands = capsys.readouterr().out.split("positional arguments:")[1]
+    assert re.search(r"^ +serve +serve a fake", commands, re.MULTILINE)
+    assert re.search(r"^ +demo +print a scripted chat", commands, re.MULTILINE)
