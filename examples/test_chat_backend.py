@@ -73,8 +73,8 @@ def test_the_review_lambda_denies_links_and_trims_the_rest(
     fake_ivschat: FakeIvsChat, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("REVIEW_LAMBDA_ARN", REVIEW_LAMBDA)
-    # The fake calls a review handler with the request alone; a Lambda also takes a context.
-    fake_ivschat.register_review_handler(REVIEW_LAMBDA, lambda event: review.handler(event, None))
+    # The Lambda as deployed, handler(event, context): the fake gives it a Lambda-like context.
+    fake_ivschat.register_review_handler(REVIEW_LAMBDA, review.handler)
     room = rooms.open_stream_room("s1")
     ann = join(fake_ivschat, tokens.viewer_token(room, "u1", "Ann"))
 

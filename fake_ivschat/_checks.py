@@ -111,7 +111,8 @@ _LAMBDA_EXAMPLE = "'arn:aws:lambda:us-west-2:123456789012:function:review'"
 
 def review_handler(lambda_arn: object, handler: object) -> None:
     """TypeError or ValueError unless ``lambda_arn`` is a Lambda function ARN (what a room's
-    ``messageReviewHandler.uri`` may name) and ``handler`` a callable taking the request."""
+    ``messageReviewHandler.uri`` may name) and ``handler`` a callable taking the request, or a
+    Lambda handler taking (event, context)."""
     if callable(lambda_arn) and isinstance(handler, str):
         raise TypeError(
             "register_review_handler() got its arguments swapped: pass the Lambda ARN first,"
@@ -135,21 +136,26 @@ def review_handler(lambda_arn: object, handler: object) -> None:
             "handler must be a function taking the review request (a dict) and returning the"
             f" Lambda's answer (a dict), got {describe(handler)}"
         )
-    _takes_one_argument(handler)
+    review_handler_arguments(handler)
 
 
-def _takes_one_argument(handler: Callable[..., Any]) -> None:
+def review_handler_arguments(handler: Callable[..., Any]) -> int:
+    """1 for ``handler(request)``, 2 for a Lambda's ``handler(event, context)``; TypeError for a
+    function that takes neither."""
     try:
         signature = inspect.signature(handler)
     except (TypeError, ValueError):  # some builtins have none: nothing to check
-        return
-    try:
-        signature.bind({})
-    except TypeError as error:
-        raise TypeError(
-            "handler must take one argument (the review request dict), but"
-            f" {_name(handler)}{signature} cannot be called with one: {error}"
-        ) from None
+        return 1
+    for count in (1, 2):
+        try:
+            signature.bind(*[{}] * count)
+        except TypeError:
+            continue
+        return count
+    raise TypeError(
+        "handler must take the review request (a dict), or be a Lambda handler taking"
+        f" (event, context), but {_name(handler)}{signature} can be called with neither"
+    ) from None
 
 
 def _name(function: object) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.client import BaseClient
 
@@ -26,7 +26,7 @@ from ._service.options import (
     check_options,
     fake_options,
 )
-from ._service.review import ReviewHandler
+from ._service.review import LambdaHandler, ReviewHandler, with_context
 from ._service.state import ServiceState
 from ._service.tokens import ChatTokenClaims
 from ._transport import faults
@@ -280,13 +280,19 @@ class FakeIvsChat(ReadBack):
         with self._lock:
             return self._state.messaging.connect(token)
 
-    def register_review_handler(self, lambda_arn: str, handler: ReviewHandler) -> None:
+    def register_review_handler(
+        self, lambda_arn: str, handler: ReviewHandler | LambdaHandler
+    ) -> None:
         """Play the Lambda at ``lambda_arn`` for rooms whose message review handler points at it:
-        ``handler(request: dict) -> dict``. TypeError or ValueError for anything else (a
-        mistake here would only show as the room's fallback result applying)."""
+        ``handler(request: dict) -> dict``, or your Lambda's own ``handler(event, context)``
+        (given a context like AWS's, its time left the room's review timeout). TypeError or
+        ValueError for anything else (a mistake here would only show as the room's fallback
+        result applying)."""
         _checks.review_handler(lambda_arn, handler)
+        if _checks.review_handler_arguments(handler) == 2:
+            handler = with_context(cast(LambdaHandler, handler), lambda_arn)
         with self._lock:
-            self._state.messaging.review_handlers[lambda_arn] = handler
+            self._state.messaging.review_handlers[lambda_arn] = cast(ReviewHandler, handler)
 
 
 def _count(number: int, noun: str) -> str:

@@ -43,8 +43,14 @@ BAD_HANDLERS: dict[str, tuple[tuple[Any, Any], type[Exception], str]] = {
     "a handler taking nothing": (
         (LAMBDA, lambda: {"ReviewResult": "DENY"}),
         TypeError,
-        "handler must take one argument (the review request dict), but <lambda>() cannot be"
-        " called with one: too many positional arguments",
+        "handler must take the review request (a dict), or be a Lambda handler taking"
+        " (event, context), but <lambda>() can be called with neither",
+    ),
+    "a handler taking three": (
+        (LAMBDA, lambda event, context, extra: {"ReviewResult": "DENY"}),
+        TypeError,
+        "handler must take the review request (a dict), or be a Lambda handler taking"
+        " (event, context), but <lambda>(event, context, extra) can be called with neither",
     ),
     "no ARN": (
         (None, deny),

@@ -334,3 +334,31 @@ def test_the_handler_sees_the_senders_context_variables(fake: FakeIvsChat, clien
         assert alice.send_message("hi")["Content"] == "set by the test"
     finally:
         REVIEWER.reset(token)
+
+
+def test_a_lambda_handler_taking_event_and_context_is_given_a_lambda_context(
+    fake: FakeIvsChat, client: Any
+) -> None:
+    contexts: list[Any] = []
+    time_left: list[int] = []
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:  # as deployed
+        contexts.append(context)
+        time_left.append(context.get_remaining_time_in_millis())
+        return {"ReviewResult": "ALLOW", "Content": event["Content"].upper()}
+
+    fake.register_review_handler(LAMBDA, handler)
+    alice = join(fake, client, make_room(client), "alice")
+    assert alice.send_message("hi")["Content"] == "HI"
+    assert alice.send_message("again")["Content"] == "AGAIN"
+
+    first, second = contexts
+    assert first.invoked_function_arn == LAMBDA
+    assert first.function_name == "review-chat"
+    assert first.function_version == "$LATEST"
+    assert first.log_group_name == "/aws/lambda/review-chat"
+    assert first.aws_request_id != second.aws_request_id  # one invocation, one request id
+    # The time left counts down from the room's review timeout, and is out once it is over.
+    assert all(0 < left <= fake.quotas.review_handler_timeout_ms for left in time_left)
+    time.sleep(fake.quotas.review_handler_timeout_ms / 1000)
+    assert first.get_remaining_time_in_millis() == 0

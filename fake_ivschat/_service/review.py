@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextvars
 import logging
 import threading
+import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -20,6 +22,7 @@ from .resources import Room
 from .tokens import ChatTokenClaims
 
 ReviewHandler = Callable[[dict[str, Any]], dict[str, Any]]
+LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]  # handler(event, context)
 
 _log = logging.getLogger("fake_ivschat")
 
@@ -126,6 +129,38 @@ def review_for(
     )
 
 
+# When the review being answered in this thread times out (time.monotonic()).
+_deadline: contextvars.ContextVar[float] = contextvars.ContextVar("fake_ivschat_review_deadline")
+
+
+class LambdaContext:
+    """The ``context`` a review Lambda written as ``handler(event, context)`` is given: the
+    attributes of AWS's Python Lambda context, with the room's review timeout as its time left."""
+
+    memory_limit_in_mb = "128"
+    function_version = "$LATEST"
+
+    def __init__(self, lambda_arn: str, deadline: float) -> None:
+        self._deadline = deadline  # time.monotonic()
+        self.invoked_function_arn = lambda_arn
+        self.function_name = lambda_arn.split(":")[6]
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{self.function_name}"
+        self.log_stream_name = f"fake-ivschat/[$LATEST]{self.aws_request_id.replace('-', '')}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, round((self._deadline - time.monotonic()) * 1000))
+
+
+def with_context(handler: LambdaHandler, lambda_arn: str) -> ReviewHandler:
+    """A review handler that calls a Lambda-style ``handler(event, context)``."""
+
+    def review(request: dict[str, Any]) -> dict[str, Any]:
+        return handler(request, LambdaContext(lambda_arn, _deadline.get(time.monotonic())))
+
+    return review
+
+
 def _call(handler: ReviewHandler, request: dict[str, Any], timeout_ms: int) -> Any:
     """``(True, answer)`` or ``(False, exception)`` from ``handler(request)`` run in a daemon
     thread (in a copy of the caller's context), or None when it did not finish in time."""
@@ -133,8 +168,11 @@ def _call(handler: ReviewHandler, request: dict[str, Any], timeout_ms: int) -> A
     outcome: list[tuple[bool, Any]] = []
     context = contextvars.copy_context()
 
+    deadline = time.monotonic() + max(timeout_ms, 0) / 1000
+
     def target() -> None:
         try:
+            context.run(_deadline.set, deadline)
             outcome.append((True, context.run(handler, request)))
         except BaseException as exc:  # reported to the caller, which decides
             outcome.append((False, exc))
