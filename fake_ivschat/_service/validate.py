@@ -11,6 +11,7 @@ before any constraint), never a Python error.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -174,48 +175,108 @@ def _compile(shape: model.Shape) -> Check:
 Rule = tuple[Callable[[Any], bool], str]
 
 
-def _bounds(shape: model.Shape, noun: str, sized: bool) -> list[Rule]:
-    """The model's max and min of a number, or (``sized``) of a value's length."""
+@dataclass(frozen=True)
+class _Limits:
+    """A scalar's or collection's constraints, read from the model once."""
+
+    low: float  # min of the value, or of its length (``sized``)
+    top: float
+    sized: bool
+    noun: str
+    regex: re.Pattern[str] | None = None
+    pattern: str = ""
+    allowed: frozenset[str] | None = None
+    enum: tuple[str, ...] = ()
+    no_surrogate: bool = False
+    byte_limit: int | None = None
+
+
+def _limits(shape: model.Shape) -> _Limits:
     meta = shape.metadata
-    rules: list[Rule] = []
-    # One closure per bound, each reading the value directly: these run for every member sent.
-    if "max" in meta:
-        top = meta["max"]
-        at_most = (lambda v: len(v) <= top) if sized else (lambda n: n <= top)
-        rules.append((at_most, MESSAGES["at_most"].format(noun=noun, limit=top)))
-    if "min" in meta:
-        low = meta["min"]
-        at_least = (lambda v: len(v) >= low) if sized else (lambda n: n >= low)
-        rules.append((at_least, MESSAGES["at_least"].format(noun=noun, limit=low)))
+    sized = shape.type_name in ("string", "list", "map")
+    bounds = {"low": meta.get("min", -math.inf), "top": meta.get("max", math.inf)}
+    if shape.type_name == "string":
+        pattern = enforced_pattern(shape.name, meta.get("pattern"))
+        enum = tuple(shape.enum or ())
+        return _Limits(
+            **bounds,
+            sized=True,
+            noun="length",
+            regex=re.compile(pattern) if pattern is not None else None,
+            pattern=pattern or "",
+            allowed=frozenset(enum) if enum else None,
+            enum=enum,
+            no_surrogate=True,
+        )
+    limit = MAP_BYTE_LIMITS.get(shape.name) if shape.type_name == "map" else None
+    return _Limits(**bounds, sized=sized, noun="length" if sized else "value", byte_limit=limit)
+
+
+def _rules(limits: _Limits) -> list[Rule]:
+    """One closure per constraint, each with the text it reports."""
+    low, top, rules = limits.low, limits.top, []
+    measure: Callable[[Any], Any] = len if limits.sized else _itself
+    if top != math.inf:
+        text = MESSAGES["at_most"].format(noun=limits.noun, limit=top)
+        rules.append((lambda v: measure(v) <= top, text))
+    if low != -math.inf:
+        text = MESSAGES["at_least"].format(noun=limits.noun, limit=low)
+        rules.append((lambda v: measure(v) >= low, text))
+    regex, allowed, byte_limit = limits.regex, limits.allowed, limits.byte_limit
+    if regex is not None:
+        text = MESSAGES["pattern"].format(pattern=limits.pattern)
+        rules.append((lambda v: regex.fullmatch(v) is not None, text))
+    if allowed is not None:
+        text = MESSAGES["enum"].format(values=", ".join(limits.enum))
+        rules.append((lambda v: v in allowed, text))
+    if limits.no_surrogate:
+        rules.append((_no_surrogate, MESSAGES["surrogate"]))
+    if byte_limit is not None:
+        text = MESSAGES["map_bytes"].format(limit=byte_limit)
+        rules.append((lambda v: _utf8_size(v) <= byte_limit, text))
     return rules
+
+
+def _fine(limits: _Limits) -> Callable[[Any], bool]:
+    """Every constraint of ``limits`` at once, in one call: True only if no rule breaks (a value
+    that passes this skips the rules, which run for every member of every request)."""
+    low, top, regex, allowed = limits.low, limits.top, limits.regex, limits.allowed
+    if limits.no_surrogate:  # a string
+
+        def fine_string(v: str) -> bool:
+            return (
+                low <= len(v) <= top
+                and (regex is None or regex.fullmatch(v) is not None)
+                and (allowed is None or v in allowed)
+                and _no_surrogate(v)
+            )
+
+        return fine_string
+    if limits.sized:
+        byte_limit = limits.byte_limit
+        return lambda v: (
+            low <= len(v) <= top and (byte_limit is None or _utf8_size(v) <= byte_limit)
+        )
+    return lambda v: low <= v <= top
+
+
+# The shape types the model constrains (a timestamp's or blob's bounds are not checked).
+_CONSTRAINED = frozenset({"string", "integer", "long", "float", "double", "list", "map"})
+
+
+def _itself(value: Any) -> Any:
+    return value
 
 
 def _constraints(shape: model.Shape) -> Callable[[Any], list[str]]:
     """The messages of every constraint of a scalar or collection ``shape`` that a value breaks."""
-    meta = shape.metadata
-    if shape.type_name == "string":
-        rules = _bounds(shape, "length", sized=True)
-        pattern = enforced_pattern(shape.name, meta.get("pattern"))
-        if pattern is not None:
-            regex = re.compile(pattern)
-            text = MESSAGES["pattern"].format(pattern=pattern)
-            rules.append((lambda v: regex.fullmatch(v) is not None, text))
-        if shape.enum:
-            allowed = frozenset(shape.enum)
-            text = MESSAGES["enum"].format(values=", ".join(shape.enum))
-            rules.append((lambda v: v in allowed, text))
-        rules.append((_no_surrogate, MESSAGES["surrogate"]))
-    elif shape.type_name in ("integer", "long", "float", "double"):
-        rules = _bounds(shape, "value", sized=False)
-    elif shape.type_name in ("list", "map"):  # their own size; items are the closure's job
-        rules = _bounds(shape, "length", sized=True)
-        limit = MAP_BYTE_LIMITS.get(shape.name)
-        if limit is not None:
-            text = MESSAGES["map_bytes"].format(limit=limit)
-            rules.append((lambda v: _utf8_size(v) <= limit, text))
-    else:
-        rules = []
-    return lambda value: [text for ok, text in rules if not ok(value)]
+    if shape.type_name not in _CONSTRAINED:
+        return lambda value: []
+    limits = _limits(shape)
+    rules, fine = _rules(limits), _fine(limits)
+    if not rules:
+        return lambda value: []
+    return lambda value: [] if fine(value) else [text for ok, text in rules if not ok(value)]
 
 
 def _no_surrogate(value: str) -> bool:
