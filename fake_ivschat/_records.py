@@ -41,8 +41,8 @@ class RecordedCall:
     operation: str
     region: str
     account_id: str
-    params: dict[str, Any] = field(hash=False)
-    response: dict[str, Any] | None = field(default=None, hash=False)
+    params: Mapping[str, Any] = field(hash=False)
+    response: Mapping[str, Any] | None = field(default=None, hash=False)
     error: str | None = None
     error_message: str | None = field(default=None, repr=False)
 
@@ -97,10 +97,10 @@ class RecordedEvent:
     room_arn: str
     id: str
     event_name: str
-    attributes: dict[str, str] = field(hash=False)
+    attributes: Mapping[str, str] = field(hash=False)
     request_id: str
     send_time: datetime
-    payload: dict[str, Any] = field(hash=False, repr=False)
+    payload: Mapping[str, Any] = field(hash=False, repr=False)
 
     def matches(
         self, room: str | None, name: str | None, attributes: Mapping[str, str] | None
@@ -126,11 +126,11 @@ class RecordedMessage:
     room_arn: str
     id: str
     content: str
-    attributes: dict[str, str] = field(hash=False)
+    attributes: Mapping[str, str] = field(hash=False)
     sender_user_id: str
-    sender_attributes: dict[str, str] = field(hash=False)
+    sender_attributes: Mapping[str, str] = field(hash=False)
     send_time: datetime
-    payload: dict[str, Any] = field(hash=False, repr=False)
+    payload: Mapping[str, Any] = field(hash=False, repr=False)
 
     def matches(
         self,
