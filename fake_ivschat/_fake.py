@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.client import BaseClient
 
 from . import _checks
+from ._arranging import Arranging
 from ._hints import integer
 from ._mock import MockContext
 from ._readback import ReadBack
@@ -43,7 +44,7 @@ else:
     IvschatClient = BaseClient
 
 
-class FakeIvsChat(ReadBack):
+class FakeIvsChat(ReadBack, Arranging):
     """An in-process Amazon IVS Chat: state per (account, region), reached through real clients.
 
     ``account_id`` is a 12-digit string; ``seed`` (an int) makes every generated ID reproducible;
