@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 from botocore.client import BaseClient
 
 from . import _checks
+from ._arranging import Arranging
 from ._hints import integer
 from ._mock import MockContext
 from ._readback import ReadBack
@@ -33,11 +34,17 @@ from ._transport import faults
 from ._transport.botocore import ROUTER, bound_owner, unbind
 from ._transport.dispatch import Dispatcher
 
-if TYPE_CHECKING:  # the server's modules load only when a fake is served
-    from ._transport.server import Server
+if TYPE_CHECKING:
+    # The mypy-boto3-ivschat stubs' client type, for type checkers only (without the stubs, a
+    # type checker sees Any, as it sees botocore's untyped BaseClient).
+    from mypy_boto3_ivschat import IvschatClient
+
+    from ._transport.server import Server  # the server's modules load only when a fake is served
+else:
+    IvschatClient = BaseClient
 
 
-class FakeIvsChat(ReadBack):
+class FakeIvsChat(ReadBack, Arranging):
     """An in-process Amazon IVS Chat: state per (account, region), reached through real clients.
 
     ``account_id`` is a 12-digit string; ``seed`` (an int) makes every generated ID reproducible;
@@ -99,7 +106,7 @@ class FakeIvsChat(ReadBack):
 
     def client(
         self, region_name: str = DEFAULT_REGION, *, account_id: str | None = None, **kwargs: Any
-    ) -> BaseClient:
+    ) -> IvschatClient:
         """A real botocore ``ivschat`` client answered by this fake (``account_id`` defaults to the
         fake's); other keyword arguments go to ``create_client``.
 
@@ -109,7 +116,7 @@ class FakeIvsChat(ReadBack):
         """
         if kwargs.get("aws_access_key_id") is None and kwargs.get("aws_secret_access_key") is None:
             kwargs.update(DUMMY_CREDENTIALS)
-        client: BaseClient = model.botocore_session().create_client(
+        client: IvschatClient = model.botocore_session().create_client(
             model.SERVICE_NAME, region_name=region_name, **kwargs
         )
         self._bind(client, account_id, signed=True)

@@ -120,7 +120,7 @@ class ReadBack:
         messaging = self._state.messaging
         return waiting.first_message(messaging, content, room, user_id, attributes, timeout)
 
-    def log_records(self, logging_configuration_arn: str) -> list[dict[str, Any]]:
+    def log_records(self, logging_configuration_arn: str) -> list[Mapping[str, Any]]:
         """Chat-log records delivered to that logging configuration's destination (read-only;
         one record per delivered frame, shared by every configuration it was logged to)."""
         with self._lock:

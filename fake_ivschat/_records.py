@@ -32,7 +32,11 @@ R = TypeVar("R")
 
 @dataclass(frozen=True)
 class RecordedCall:
-    """One API call as it reached the fake: ``params`` as sent; ``response`` or ``error`` code.
+    """One API call (one attempt: each retry is another) as it reached the fake: ``operation``
+    (``"CreateRoom"``); ``region`` and ``account_id`` it was answered in; ``params`` as sent (as
+    boto3 takes them); ``response``, the body answered (JSON values: ISO timestamps, no
+    ResponseMetadata; None on failure or for no body); ``error``, None or the error code
+    (``"ValidationException"``) or injected fault (``"read-timeout"``), with ``error_message``.
 
     ``params`` and ``response`` are read-only (nested dicts and lists too; the lists compare
     equal to plain lists); ``copy.deepcopy(call.params)`` gives a mutable copy.
@@ -41,8 +45,8 @@ class RecordedCall:
     operation: str
     region: str
     account_id: str
-    params: dict[str, Any] = field(hash=False)
-    response: dict[str, Any] | None = field(default=None, hash=False)
+    params: Mapping[str, Any] = field(hash=False)
+    response: Mapping[str, Any] | None = field(default=None, hash=False)
     error: str | None = None
     error_message: str | None = field(default=None, repr=False)
 
@@ -92,15 +96,19 @@ for _name in ("params", "response"):
 
 @dataclass(frozen=True)
 class RecordedEvent:
-    """An EVENT frame delivered in a room (from the API or from a messaging action)."""
+    """An EVENT frame delivered in ``room_arn`` (from SendEvent, DeleteMessage, DisconnectUser
+    or a messaging action): its ``id``, ``event_name`` (``"aws:DELETE_MESSAGE"``...),
+    ``attributes``, ``request_id`` (``""`` when none), ``send_time`` (an aware datetime) and
+    ``payload``, the exact frame every connection received (all read-only).
+    """
 
     room_arn: str
     id: str
     event_name: str
-    attributes: dict[str, str] = field(hash=False)
+    attributes: Mapping[str, str] = field(hash=False)
     request_id: str
     send_time: datetime
-    payload: dict[str, Any] = field(hash=False, repr=False)
+    payload: Mapping[str, Any] = field(hash=False, repr=False)
 
     def matches(
         self, room: str | None, name: str | None, attributes: Mapping[str, str] | None
@@ -121,16 +129,18 @@ class RecordedEvent:
 
 @dataclass(frozen=True)
 class RecordedMessage:
-    """A MESSAGE frame delivered in a room."""
+    """A MESSAGE frame delivered in ``room_arn``: its ``id``, ``content``, ``attributes``,
+    ``sender_user_id`` and ``sender_attributes`` (its chat token's), ``send_time`` (an aware
+    datetime) and ``payload``, the exact frame every connection received (all read-only)."""
 
     room_arn: str
     id: str
     content: str
-    attributes: dict[str, str] = field(hash=False)
+    attributes: Mapping[str, str] = field(hash=False)
     sender_user_id: str
-    sender_attributes: dict[str, str] = field(hash=False)
+    sender_attributes: Mapping[str, str] = field(hash=False)
     send_time: datetime
-    payload: dict[str, Any] = field(hash=False, repr=False)
+    payload: Mapping[str, Any] = field(hash=False, repr=False)
 
     def matches(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import gzip
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any, Callable
 
 import boto3
@@ -126,11 +127,11 @@ def join(fake: FakeIvsChat, client: Any, room_arn: str, user: str) -> ChatConnec
     return fake.connect(token)
 
 
-def by_id(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def by_id(records: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return sorted(records, key=lambda record: record["payload"]["Id"])
 
 
-def text_of(record: dict[str, Any]) -> str:
+def text_of(record: Mapping[str, Any]) -> str:
     """A record's message content or event name."""
     payload = record["payload"]
     return str(payload.get("Content", payload.get("EventName")))

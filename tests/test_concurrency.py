@@ -51,7 +51,7 @@ def test_rooms_and_events_from_eight_threads(fake: FakeIvsChat) -> None:
     listed: list[str] = []
     token = None
     while True:
-        page = clients[0].list_rooms(**({"nextToken": token} if token else {}))
+        page = clients[0].list_rooms(nextToken=token) if token else clients[0].list_rooms()
         listed += [room["arn"] for room in page["rooms"]]
         token = page.get("nextToken")
         if token is None:

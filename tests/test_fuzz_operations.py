@@ -228,7 +228,7 @@ def test_a_null_member_inside_a_structure_counts_as_absent(handler: dict[str, An
     """Found by the fuzzing (dev profile): JSON null is absent at the top level, but a nested one
     was stored, echoed as null and taken for a fallbackResult."""
     fake = FakeIvsChat()
-    client = fake.client(region_name=REGION, config=Config(parameter_validation=False))
+    client: Any = fake.client(region_name=REGION, config=Config(parameter_validation=False))
     arn = client.create_room(messageReviewHandler=handler)["arn"]
     client.get_room(identifier=arn)
     for call in fake.calls:

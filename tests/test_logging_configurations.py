@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
 import time_machine
 from helpers import body, error
 
 from fake_ivschat import FakeIvsChat
+
+if TYPE_CHECKING:
+    from mypy_boto3_ivschat.type_defs import DestinationConfigurationTypeDef
 
 REGION = "us-west-2"
 ACCOUNT = "123456789012"
@@ -20,7 +23,7 @@ CONFIG_ARN = re.compile(
     rf"arn:aws:ivschat:{REGION}:{ACCOUNT}:logging-configuration/([a-zA-Z0-9]{{12}})"
 )
 MISSING = f"arn:aws:ivschat:{REGION}:{ACCOUNT}:logging-configuration/ABcdef34ghIJ"
-S3 = {"s3": {"bucketName": "chat-logs"}}
+S3: DestinationConfigurationTypeDef = {"s3": {"bucketName": "chat-logs"}}
 CLOUDWATCH = {"cloudWatchLogs": {"logGroupName": "/ivs/chat"}}
 FIREHOSE = {"firehose": {"deliveryStreamName": "chat-stream"}}
 

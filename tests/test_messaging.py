@@ -6,8 +6,9 @@ import copy
 import json
 import pickle
 import re
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import pytest
 import time_machine
@@ -60,7 +61,7 @@ def bob(fake: FakeIvsChat, client: Any, arn: str) -> ChatConnection:
     return join(fake, client, arn, "bob", capabilities=[])
 
 
-def assert_error(frame: dict[str, Any], code: int, request_id: str = "") -> None:
+def assert_error(frame: Mapping[str, Any], code: int, request_id: str = "") -> None:
     assert set(frame) == ERROR_KEYS
     assert frame["Type"] == "ERROR"
     assert frame["ErrorCode"] == code, frame
@@ -234,7 +235,7 @@ def test_delivered_frames_are_read_only_so_no_holder_changes_what_another_sees(
         lambda: frame.__setitem__("Content", "changed"),
         lambda: frame["Sender"].__setitem__("UserId", "changed"),
         lambda: bob.received[0]["Attributes"].update(k="changed"),
-        lambda: fake.messages()[0].attributes.pop("k"),
+        lambda: cast(Any, fake.messages()[0].attributes).pop("k"),
         lambda: frame.clear(),
         lambda: frame.setdefault("Extra", "x"),
     ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -41,7 +41,7 @@ class Room:
         token = client.create_chat_token(roomIdentifier=self.arn, userId=user, capabilities=ACTIONS)
         return self.fake.connect(token["token"])
 
-    def refused(self, payload: Any, code: int, request_id: str) -> dict[str, Any]:
+    def refused(self, payload: Any, code: int, request_id: str) -> Mapping[str, Any]:
         """Send ``payload``: it must get that ERROR, on alice only, and change nothing else."""
         frame = self.alice.send(payload)
         assert frame["Type"] == "ERROR", frame
@@ -401,7 +401,7 @@ def _expected_request_id(request: dict[str, Any]) -> str:
     return ""
 
 
-def _check_answer(room: Room, frame: dict[str, Any]) -> None:
+def _check_answer(room: Room, frame: Mapping[str, Any]) -> None:
     """Any answer: a frame of a known type, whose every string is valid Unicode."""
     assert frame["Type"] in ("MESSAGE", "EVENT", "ERROR")
     json.dumps(frame, ensure_ascii=False).encode("utf-8")  # no surrogate is ever delivered

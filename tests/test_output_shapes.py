@@ -313,7 +313,7 @@ def test_every_operation_and_every_error_shape_is_exercised(
                 call()
             assert caught.value.response["Error"]["Code"] == code
         # Errors the fake never raises by itself: injected into operations that may raise them.
-        calls_once = {
+        calls_once: dict[str, Callable[[], object]] = {
             "GetRoom": lambda: once.get_room(identifier=arn),
             "UpdateRoom": lambda: once.update_room(identifier=arn, name="x"),
             "TagResource": lambda: once.tag_resource(resourceArn=arn, tags={"x": "y"}),

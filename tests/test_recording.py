@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import pickle
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import pytest
 
@@ -120,19 +120,20 @@ def test_recorded_params_and_responses_are_read_only_all_the_way_down(
     arn = client.create_room(name="lobby", tags={"team": "a"})["arn"]
     client.create_chat_token(roomIdentifier=arn, userId="u", capabilities=["SEND_MESSAGE"])
     room, token = fake.calls
-    response = room.response
+    # Any: read-only in their types too; this checks that they refuse changes at run time.
+    params, token_params, response = cast(Any, (room.params, token.params, room.response))
     assert response is not None
     changes: list[Callable[[], Any]] = [
-        lambda: room.params.update(name="stage"),
-        lambda: room.params.__setitem__("name", "stage"),
-        lambda: room.params["tags"].__setitem__("team", "b"),
-        lambda: room.params["tags"].pop("team"),
+        lambda: params.update(name="stage"),
+        lambda: params.__setitem__("name", "stage"),
+        lambda: params["tags"].__setitem__("team", "b"),
+        lambda: params["tags"].pop("team"),
         lambda: response.__setitem__("arn", "x"),
         lambda: response["tags"].clear(),
-        lambda: token.params["capabilities"].append("DELETE_MESSAGE"),
-        lambda: token.params["capabilities"].__setitem__(0, "DELETE_MESSAGE"),
-        lambda: token.params["capabilities"].sort(),
-        lambda: token.params["capabilities"].__iadd__(["DISCONNECT_USER"]),
+        lambda: token_params["capabilities"].append("DELETE_MESSAGE"),
+        lambda: token_params["capabilities"].__setitem__(0, "DELETE_MESSAGE"),
+        lambda: token_params["capabilities"].sort(),
+        lambda: token_params["capabilities"].__iadd__(["DISCONNECT_USER"]),
     ]
     for change in changes:
         with pytest.raises(TypeError) as info:

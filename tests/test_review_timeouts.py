@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, TypeVar
@@ -133,7 +133,7 @@ def test_other_threads_use_the_fake_while_a_handler_runs(
     fake.register_review_handler(LAMBDA, slow)
     reviewed, lobby = make_room(client), client.create_room()["arn"]
     alice, bob = join(fake, client, reviewed, "alice"), join(fake, client, lobby, "bob")
-    sent: list[dict[str, Any]] = []
+    sent: list[Mapping[str, Any]] = []
     sender = threading.Thread(target=lambda: sent.append(alice.send_message("hi")), daemon=True)
     sender.start()
     try:

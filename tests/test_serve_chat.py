@@ -27,7 +27,7 @@ class Room:
 
     def __init__(self, fake: FakeIvsChat, server: Server) -> None:
         self.fake, self.server = fake, server
-        self.client = fake.client("us-west-2")
+        self.client: Any = fake.client("us-west-2")  # Any: capabilities are any strings here
         room = self.client.create_room(name="lobby", maximumMessageRatePerSecond=100)
         self.arn: str = room["arn"]
 

@@ -15,6 +15,7 @@ checks the answer of its own calls: bodies, error codes, ERROR frames, refused c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import partial
@@ -171,7 +172,7 @@ class TokenModel:
 class ConnModel:
     conn: ChatConnection
     token: TokenModel
-    expected: list[dict[str, Any]] = field(default_factory=list)
+    expected: list[Mapping[str, Any]] = field(default_factory=list)
     reason: str | None = None  # why it was closed, if it was closed before its session ended
 
     def close_reason(self, now_ns: int) -> str | None:
@@ -613,8 +614,8 @@ class ChatService(RuleBasedStateMachine):
     # ------------------------------------------------------------- publishing
 
     def publish(
-        self, conn: ConnModel, action: str, send: Callable[[], dict[str, Any]]
-    ) -> dict[str, Any] | None:
+        self, conn: ConnModel, action: str, send: Callable[[], Mapping[str, Any]]
+    ) -> Mapping[str, Any] | None:
         """The frame answering ``send()``; None when the connection is closed (and it raised)."""
         if conn.close_reason(self.now_ns) is not None:
             try:
@@ -628,7 +629,7 @@ class ChatService(RuleBasedStateMachine):
             return None
         return frame
 
-    def expect_error(self, conn: ConnModel, frame: dict[str, Any], code: int) -> None:
+    def expect_error(self, conn: ConnModel, frame: Mapping[str, Any], code: int) -> None:
         assert (frame["Type"], frame["ErrorCode"]) == ("ERROR", code), frame
         conn.expected.append(frame)
 
@@ -661,7 +662,7 @@ class ChatService(RuleBasedStateMachine):
             self.send_messages(self.conns.index(conn), [content], {}, None)
 
     def check_message(
-        self, conn: ConnModel, frame: dict[str, Any], content: str, attrs: dict[str, str]
+        self, conn: ConnModel, frame: Mapping[str, Any], content: str, attrs: dict[str, str]
     ) -> None:
         room = self.rooms[conn.token.room]
         if not content or len(content) > room.max_length:

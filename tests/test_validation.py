@@ -824,7 +824,8 @@ def test_an_empty_tag_key_list_never_reaches_the_service(client: Any, room: dict
 def test_missing_required_members_are_reported_when_botocore_does_not_check(
     fake: FakeIvsChat,
 ) -> None:
-    client = fake.client(region_name=REGION, config=Config(parameter_validation=False))
+    # Any: the requests are incomplete on purpose, which typed clients do not allow.
+    client: Any = fake.client(region_name=REGION, config=Config(parameter_validation=False))
     with pytest.raises(ClientError) as caught:
         client.create_logging_configuration(destinationConfiguration={"s3": {}})
     assert caught.value.response["Error"]["Message"] == (

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from typing import Any, Callable, TypeVar
@@ -70,11 +70,11 @@ def failure(call: Callable[[], object]) -> tuple[str, float]:
     return str(info.value), time.perf_counter() - started
 
 
-def is_message(frame: dict[str, Any]) -> bool:
+def is_message(frame: Mapping[str, Any]) -> bool:
     return bool(frame["Type"] == "MESSAGE")
 
 
-def content_is(content: str) -> Callable[[dict[str, Any]], bool]:
+def content_is(content: str) -> Callable[[Mapping[str, Any]], bool]:
     return lambda frame: bool(frame.get("Content") == content)
 
 
@@ -199,7 +199,7 @@ def test_a_frame_that_never_comes_fails_after_the_timeout_listing_the_frames(
     sent = alice.send_message("hi", request_id="r1")
     error = alice.send({"Action": "SHOUT", "RequestId": "r2"})
 
-    def is_event(frame: dict[str, Any]) -> bool:
+    def is_event(frame: Mapping[str, Any]) -> bool:
         return "EventName" in frame
 
     text, elapsed = failure(lambda: alice.wait_for(is_event, timeout=TIMEOUT))
@@ -401,7 +401,7 @@ def test_the_predicate_runs_outside_the_lock(fake: FakeIvsChat, client: Any, arn
         alice.send_message("second")  # needs the fake's lock
         delivered.set()
 
-    def slow(frame: dict[str, Any]) -> bool:
+    def slow(frame: Mapping[str, Any]) -> bool:
         if frame["Content"] == "first":
             threading.Thread(target=sender).start()
             delivered.wait(BOUND)  # would time out if the waiter held the lock now

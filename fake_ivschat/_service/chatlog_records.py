@@ -108,7 +108,7 @@ class ChatLog:
             captured = self._captured[arn] = freeze(config.destination)
         return captured
 
-    def records(self, arn: str) -> list[dict[str, Any]]:
+    def records(self, arn: str) -> list[Mapping[str, Any]]:
         """The records logged to the configuration ``arn``, in delivery order."""
         return [entry.logged.record for entry in self.entries.get(arn, ())]
 

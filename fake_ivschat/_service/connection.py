@@ -96,7 +96,7 @@ class ChatConnection:
     def send_message(
         self,
         content: str,
-        attributes: dict[str, str] | None = None,
+        attributes: Mapping[str, str] | None = None,
         *,
         request_id: str | None = None,
     ) -> Frame:

@@ -3,13 +3,15 @@ each read-only and, for MESSAGE and EVENT, as the record ``fake.messages()``/``e
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from .._records import RecordedEvent, RecordedMessage, freeze
 from . import clock
 from .tokens import ChatTokenClaims
 
-Frame = dict[str, Any]
+# Read-only in its type as at run time (a FrozenDict): every holder shares the same frame.
+Frame = Mapping[str, Any]
 
 DELETE_MESSAGE_EVENT = "aws:DELETE_MESSAGE"
 DISCONNECT_USER_EVENT = "aws:DISCONNECT_USER"

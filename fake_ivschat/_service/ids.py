@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import random
 import string
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _ALPHABET = string.ascii_letters + string.digits
 _UUID4_KEEP = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)
@@ -21,9 +23,29 @@ class IdGenerator:
         base = f"{seed}" if seed is not None else os.urandom(16).hex()
         self._ids = random.Random(f"{base}:ids")
         self._requests = random.Random(f"{base}:requests")
+        self._chosen: str | None = None
+        self._taken: set[str] = set()  # chosen ids, never drawn afterwards
 
     def resource_id(self) -> str:
-        return "".join(self._ids.choices(_ALPHABET, k=12))
+        if self._chosen is not None:
+            chosen, self._chosen = self._chosen, None
+            return chosen
+        drawn = "".join(self._ids.choices(_ALPHABET, k=12))
+        while drawn in self._taken:  # a seeded stream may draw an id a test chose
+            drawn = "".join(self._ids.choices(_ALPHABET, k=12))
+        return drawn
+
+    @contextmanager
+    def choosing(self, resource_id: str | None) -> Iterator[None]:
+        """Within the block, the next :meth:`resource_id` is ``resource_id`` (None: drawn as
+        usual), taken without drawing, so the seeded stream goes on as if it was not made."""
+        if resource_id is not None:
+            self._taken.add(resource_id)
+        self._chosen = resource_id
+        try:
+            yield
+        finally:
+            self._chosen = None
 
     def request_id(self) -> str:
         # What str(uuid.UUID(int=bits, version=4)) gives, without building a UUID (hot: one per

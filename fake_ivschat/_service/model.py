@@ -8,6 +8,7 @@ import os
 from typing import Any
 
 import botocore.session
+from botocore import xform_name
 from botocore.credentials import CredentialResolver
 from botocore.loaders import Loader
 from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
@@ -74,6 +75,13 @@ def service_model() -> ServiceModel:
 @functools.cache
 def operation(name: str) -> OperationModel:
     return service_model().operation_model(name)
+
+
+@functools.cache
+def method_name(operation_name: str) -> str:
+    """The snake_case name of an operation's method: ``create_room``."""
+    name: str = xform_name(operation_name)
+    return name
 
 
 def operation_names() -> list[str]:

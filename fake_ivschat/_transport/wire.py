@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.parsers import create_parser
 
 from .._service import model
 from .._service.errors import MESSAGES, SerializationException, ServiceError
@@ -113,6 +114,20 @@ def success(
     status = _codec(operation_name).status
     data = b"" if status == 204 or body is None else _to_json(body).encode()
     return _response(url, status, data, request_id, {})
+
+
+def as_client_reads(operation_name: str, body: dict[str, Any]) -> dict[str, Any]:
+    """``body``, an answer to ``operation_name``, as a botocore client returns it (timestamps as
+    datetimes...), without its ResponseMetadata: botocore's own parser reads it."""
+    output = model.operation(operation_name).output_shape
+    answer = {
+        "status_code": _codec(operation_name).status,
+        "headers": {},
+        "body": _to_json(body).encode(),
+    }
+    parsed: dict[str, Any] = create_parser("rest-json").parse(answer, output)
+    parsed.pop("ResponseMetadata", None)
+    return parsed
 
 
 def failure(url: str, error: ServiceError, request_id: str) -> AWSResponse:
