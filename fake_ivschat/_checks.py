@@ -12,7 +12,7 @@ from typing import Any, Callable
 from botocore.client import BaseClient
 
 from ._hints import describe, one_of, suggest
-from ._service import model, validate
+from ._service import constraints, model
 
 # ----------------------------------------------------------------------- operations
 
@@ -66,7 +66,7 @@ def room_arn(room: object) -> None:
             f"room must be a room ARN (a str) such as {_ROOM_EXAMPLE}, got {describe(room)}"
         )
     shape = model.service_model().shape_for("RoomArn")
-    pattern = validate.enforced_pattern(shape.name, shape.metadata.get("pattern")) or ".*"
+    pattern = constraints.enforced_pattern(shape.name, shape.metadata.get("pattern")) or ".*"
     if not re.fullmatch(pattern, room):
         raise ValueError(
             f"room must be a room ARN such as {_ROOM_EXAMPLE}, got {room!r}; rooms are matched"
@@ -124,7 +124,7 @@ def review_handler(lambda_arn: object, handler: object) -> None:
             f" {_LAMBDA_EXAMPLE}, got {describe(lambda_arn)}"
         )
     shape = model.service_model().shape_for("LambdaArn")
-    pattern = validate.enforced_pattern(shape.name, shape.metadata.get("pattern")) or ".*"
+    pattern = constraints.enforced_pattern(shape.name, shape.metadata.get("pattern")) or ".*"
     too_long = len(lambda_arn) > shape.metadata.get("max", len(lambda_arn))
     if not lambda_arn or too_long or not re.fullmatch(pattern, lambda_arn):
         raise ValueError(

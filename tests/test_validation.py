@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError, ParamValidationError
 from response_audit import service_model
 
 from fake_ivschat import FakeIvsChat
-from fake_ivschat._service.validate import MAP_BYTE_LIMITS, PATTERN_OVERRIDES
+from fake_ivschat._service.constraints import MAP_BYTE_LIMITS, PATTERN_OVERRIDES
 
 REGION = "us-west-2"
 NOT_NULL = "Member must not be null"

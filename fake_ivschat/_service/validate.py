@@ -11,26 +11,12 @@ before any constraint), never a Python error.
 from __future__ import annotations
 
 import functools
-import math
-import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import model
+from .constraints import constraints
 from .errors import MESSAGES, SerializationException, ServiceError, ValidationException
-
-# The model's own defects and documented-but-unmodelled rules, by shape name. Keep them here,
-# visible, rather than scattered over the operations.
-PATTERN_OVERRIDES: dict[str, str] = {
-    # The model writes `...:[a-z-]/...` (one character before the slash): no real ARN matches.
-    "ResourceArn": r"arn:aws:ivschat:[a-z0-9-]+:[0-9]+:(room|logging-configuration)/[a-zA-Z0-9-]+",
-    # The model starts with `$|`, which makes the pattern match anything when searched.
-    "LambdaArn": r"|arn:aws:lambda:[a-z0-9-]+:[0-9]{12}:function:.+",
-}
-# Documented 1 KB limits on attribute maps: UTF-8 bytes of every key and value, summed.
-MAP_BYTE_LIMITS: dict[str, int] = {"ChatTokenAttributes": 1024, "EventAttributes": 1024}
-# JSON escapes can carry half of a UTF-16 pair alone; no service can store or forward that.
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # The JSON types a value of each shape type is read from, and how to name them. A JSON boolean
 # is never a number, and a number with a fraction never an integer.
@@ -172,125 +158,6 @@ def _compile(shape: model.Shape) -> Check:
     return typed
 
 
-Rule = tuple[Callable[[Any], bool], str]
-
-
-@dataclass(frozen=True)
-class _Limits:
-    """A scalar's or collection's constraints, read from the model once."""
-
-    low: float  # min of the value, or of its length (``sized``)
-    top: float
-    sized: bool
-    noun: str
-    regex: re.Pattern[str] | None = None
-    pattern: str = ""
-    allowed: frozenset[str] | None = None
-    enum: tuple[str, ...] = ()
-    no_surrogate: bool = False
-    byte_limit: int | None = None
-
-
-def _limits(shape: model.Shape) -> _Limits:
-    meta = shape.metadata
-    sized = shape.type_name in ("string", "list", "map")
-    bounds = {"low": meta.get("min", -math.inf), "top": meta.get("max", math.inf)}
-    if shape.type_name == "string":
-        pattern = enforced_pattern(shape.name, meta.get("pattern"))
-        enum = tuple(shape.enum or ())
-        return _Limits(
-            **bounds,
-            sized=True,
-            noun="length",
-            regex=re.compile(pattern) if pattern is not None else None,
-            pattern=pattern or "",
-            allowed=frozenset(enum) if enum else None,
-            enum=enum,
-            no_surrogate=True,
-        )
-    limit = MAP_BYTE_LIMITS.get(shape.name) if shape.type_name == "map" else None
-    return _Limits(**bounds, sized=sized, noun="length" if sized else "value", byte_limit=limit)
-
-
-def _rules(limits: _Limits) -> list[Rule]:
-    """One closure per constraint, each with the text it reports."""
-    low, top, rules = limits.low, limits.top, []
-    measure: Callable[[Any], Any] = len if limits.sized else _itself
-    if top != math.inf:
-        text = MESSAGES["at_most"].format(noun=limits.noun, limit=top)
-        rules.append((lambda v: measure(v) <= top, text))
-    if low != -math.inf:
-        text = MESSAGES["at_least"].format(noun=limits.noun, limit=low)
-        rules.append((lambda v: measure(v) >= low, text))
-    regex, allowed, byte_limit = limits.regex, limits.allowed, limits.byte_limit
-    if regex is not None:
-        text = MESSAGES["pattern"].format(pattern=limits.pattern)
-        rules.append((lambda v: regex.fullmatch(v) is not None, text))
-    if allowed is not None:
-        text = MESSAGES["enum"].format(values=", ".join(limits.enum))
-        rules.append((lambda v: v in allowed, text))
-    if limits.no_surrogate:
-        rules.append((_no_surrogate, MESSAGES["surrogate"]))
-    if byte_limit is not None:
-        text = MESSAGES["map_bytes"].format(limit=byte_limit)
-        rules.append((lambda v: _utf8_size(v) <= byte_limit, text))
-    return rules
-
-
-def _fine(limits: _Limits) -> Callable[[Any], bool]:
-    """Every constraint of ``limits`` at once, in one call: True only if no rule breaks (a value
-    that passes this skips the rules, which run for every member of every request)."""
-    low, top, regex, allowed = limits.low, limits.top, limits.regex, limits.allowed
-    if limits.no_surrogate:  # a string
-
-        def fine_string(v: str) -> bool:
-            return (
-                low <= len(v) <= top
-                and (regex is None or regex.fullmatch(v) is not None)
-                and (allowed is None or v in allowed)
-                and _no_surrogate(v)
-            )
-
-        return fine_string
-    if limits.sized:
-        byte_limit = limits.byte_limit
-        return lambda v: (
-            low <= len(v) <= top and (byte_limit is None or _utf8_size(v) <= byte_limit)
-        )
-    return lambda v: low <= v <= top
-
-
-# The shape types the model constrains (a timestamp's or blob's bounds are not checked).
-_CONSTRAINED = frozenset({"string", "integer", "long", "float", "double", "list", "map"})
-
-
-def _itself(value: Any) -> Any:
-    return value
-
-
-def _constraints(shape: model.Shape) -> Callable[[Any], list[str]]:
-    """The messages of every constraint of a scalar or collection ``shape`` that a value breaks."""
-    if shape.type_name not in _CONSTRAINED:
-        return lambda value: []
-    limits = _limits(shape)
-    rules, fine = _rules(limits), _fine(limits)
-    if not rules:
-        return lambda value: []
-    return lambda value: [] if fine(value) else [text for ok, text in rules if not ok(value)]
-
-
-def _no_surrogate(value: str) -> bool:
-    return value.isascii() or _SURROGATE.search(value) is None
-
-
-def _utf8_size(mapping: dict[str, str]) -> int:
-    # A lone surrogate is reported on its own; here it counts as the 3 bytes it would take.
-    return sum(
-        len(k.encode(errors="surrogatepass")) + len(v.encode(errors="surrogatepass"))
-        for k, v in mapping.items()
-    )
-
-
 def _sensitive(shape: model.Shape) -> bool:
     """Whether a value of ``shape`` may hold a sensitive value anywhere (never echoed then)."""
     if shape.metadata.get("sensitive"):
@@ -305,7 +172,7 @@ def _sensitive(shape: model.Shape) -> bool:
 
 
 def _scalar(shape: model.Shape) -> Check:
-    broken = _constraints(shape)
+    broken = constraints(shape)
     sensitive = _sensitive(shape)
 
     def check(value: Any, path: str, errors: list[FieldError]) -> None:
@@ -331,7 +198,7 @@ Items = Callable[[Any, str], "list[tuple[Any, str]]"]
 
 
 def _collection(shape: model.Shape) -> Check:
-    own = _constraints(shape)
+    own = constraints(shape)
     sensitive = _sensitive(shape)
     nested: list[tuple[Items, Callable[[Any, str], list[str]], str]] = []
     if isinstance(shape, model.ListShape):
@@ -402,9 +269,3 @@ _COMPILERS: dict[str, Callable[[model.Shape], Check]] = {  # any other type: _sc
     "list": _collection,
     "map": _collection,
 }
-
-
-@functools.cache
-def enforced_pattern(shape_name: str, model_pattern: str | None) -> str | None:
-    """The pattern enforced for a shape: the model's, unless the defect table overrides it."""
-    return PATTERN_OVERRIDES.get(shape_name, model_pattern)
