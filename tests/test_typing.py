@@ -86,7 +86,8 @@ def test_mypy_rejects_changing_what_the_fake_delivered_and_misspelt_api_calls(
     for line in report.splitlines():
         if ": note: " in line:
             continue
-        hit = re.match(rf"{re.escape(str(snippet))}:(\d+): error: (.*)", line)
+        # By file name: mypy replays a cached module's errors with the path it had when cached.
+        hit = re.match(r"(?:.*/)?snippet\.py:(\d+): error: (.*)", line)
         assert hit, f"an error outside the snippet: {line}"
         reported.setdefault(int(hit.group(1)), []).append(hit.group(2))
     expected = _expected(SNIPPET)
