@@ -1,11 +1,12 @@
 """The in-process botocore transport: which fake answers an ivschat client, and the class-level
 patches that make every ivschat client (pre-created ones included) reach the active fake.
-Nothing here knows the fake."""
+Nothing here knows the fake; ``aio.py`` extends it to aiobotocore's clients."""
 
 from __future__ import annotations
 
 import functools
 import inspect
+import sys
 import threading
 import weakref
 from dataclasses import dataclass
@@ -20,12 +21,14 @@ from .._service.model import DUMMY_CREDENTIALS, SERVICE_NAME
 Transport = Callable[..., Any]
 OnWait = Callable[[float], None]  # told each retry delay (seconds) that was not slept
 Attach = Callable[[BaseClient, bool], None]  # (client, signed): bind it to the active fake
+Patch = tuple[type, str, Callable[[Any], Any]]  # (class, attribute, original -> replacement)
+Responses = list[tuple[Any, Any]]  # an emitter's (handler, answer) pairs
 
 
 # ------------------------------------------------------------------------ one client
 
 
-class _BoundEmit:
+class EmitShim:
     """Stands in for a bound client's ``emit`` so that talking to the fake costs no wall-clock time.
 
     - ``needs-retry``: botocore's own retry handlers still decide whether and how often to retry;
@@ -35,26 +38,23 @@ class _BoundEmit:
     - ``before-send``: handlers run until the first answer, the fake's (registered first), as if
       the request had been sent; later ones would only wait (adaptive mode's client-side rate
       limiter) or answer in vain (moto's catch-all).
+
+    The sync :class:`_BoundEmit` and aiobotocore's awaitable one (``aio.py``) share this.
     """
 
     def __init__(self, events: Any, on_wait: OnWait | None = None) -> None:
-        self.inner: Callable[..., list[tuple[Any, Any]]] = events.emit
-        self._until_response: Callable[..., tuple[Any, Any]] = events.emit_until_response
+        self.inner: Callable[..., Any] = events.emit
+        self.until_response: Callable[..., Any] = events.emit_until_response
         self._on_wait = on_wait
         self.enabled = True
 
-    def __call__(self, event_name: str, **kwargs: Any) -> list[tuple[Any, Any]]:
+    def kind(self, event_name: str) -> str | None:
+        """``SEND``, ``RETRY`` or None (any other event, or no longer enabled)."""
         # Run for every event of every call: one dict lookup tells the two that matter.
-        kind = _event_kind(event_name) if self.enabled else None
-        if kind == _SEND:
-            handler, answer = self._until_response(event_name, **kwargs)
-            return [(handler, answer)] if handler is not None else []
-        responses = self.inner(event_name, **kwargs)
-        if kind == _RETRY:
-            return self._without_delay(responses)
-        return responses
+        return _event_kind(event_name) if self.enabled else None
 
-    def _without_delay(self, responses: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+    def without_delay(self, responses: Responses) -> Responses:
+        """``needs-retry`` answers with every delay made 0, the delay told to ``on_wait``."""
         # Only the first non-None answer is what botocore would sleep for.
         first = next((answer for _, answer in responses if answer is not None), None)
         delay = _delay(first)
@@ -63,16 +63,30 @@ class _BoundEmit:
         return [(handler, answer if _delay(answer) is None else 0) for handler, answer in responses]
 
 
-_SEND, _RETRY = "before-send.", "needs-retry."
+def first_answer(handler: Any, answer: Any) -> Responses:
+    """What ``emit`` returns for ``before-send`` from ``emit_until_response``'s result."""
+    return [(handler, answer)] if handler is not None else []
+
+
+class _BoundEmit(EmitShim):
+    def __call__(self, event_name: str, **kwargs: Any) -> Responses:
+        kind = self.kind(event_name)
+        if kind == SEND:
+            return first_answer(*self.until_response(event_name, **kwargs))
+        responses: Responses = self.inner(event_name, **kwargs)
+        return self.without_delay(responses) if kind == RETRY else responses
+
+
+SEND, RETRY = "before-send.", "needs-retry."
 _kinds: dict[str, str | None] = {}  # an ivschat client's event names: a few per operation
 
 
 def _event_kind(event_name: str) -> str | None:
-    """``_SEND``, ``_RETRY`` or None (any other event), by the event name's prefix."""
+    """``SEND``, ``RETRY`` or None (any other event), by the event name's prefix."""
     kind = _kinds.get(event_name, "")
     if kind == "":
-        prefix = event_name[: len(_SEND)]
-        kind = _kinds[event_name] = prefix if prefix in (_SEND, _RETRY) else None
+        prefix = event_name[: len(SEND)]
+        kind = _kinds[event_name] = prefix if prefix in (SEND, RETRY) else None
     return kind
 
 
@@ -93,7 +107,7 @@ class _Binding:
     tag: str
     signed: bool
     routed: bool
-    emit: _BoundEmit
+    emit: EmitShim
     had_own_emit: bool
 
 
@@ -109,12 +123,14 @@ def bind(
     signed: bool = True,
     routed: bool = False,
     on_wait: OnWait | None = None,
+    shim: type[EmitShim] = _BoundEmit,
 ) -> None:
     """Answer every call of ``client`` with ``transport`` (a ``before-send`` handler run first).
 
     ``signed=False`` also skips request signing, so a client without usable credentials works and
     refreshable credentials are never refreshed. Retries keep botocore's count but never wait:
-    ``on_wait`` is told each delay (in seconds) botocore would have slept instead.
+    ``on_wait`` is told each delay (in seconds) botocore would have slept instead. ``shim``: what
+    replaces the client's ``emit`` (an awaitable one for aiobotocore's clients).
     """
     with _bindings_lock:
         unbind(client)
@@ -126,7 +142,7 @@ def bind(
                 f"choose-signer.{SERVICE_NAME}", _unsigned, unique_id=f"{tag}-unsigned"
             )
         had_own_emit = "emit" in vars(events)
-        emit = _BoundEmit(events, on_wait)
+        emit = shim(events, on_wait)
         events.emit = emit
         _bindings[client] = _Binding(owner, tag, signed, routed, emit, had_own_emit)
 
@@ -157,6 +173,12 @@ def bound_owner(client: BaseClient) -> object | None:
     return binding.owner if binding is not None else None
 
 
+def is_async(client: BaseClient) -> bool:
+    """Whether ``client`` is aiobotocore's (whose calls are awaited), without importing it."""
+    module = sys.modules.get("aiobotocore.client")
+    return module is not None and isinstance(client, module.AioBaseClient)
+
+
 # ------------------------------------------------------------------ the active fake
 
 
@@ -170,7 +192,9 @@ class _Router:
         self._routed: weakref.WeakSet[BaseClient] = weakref.WeakSet()
         self._patches: list[tuple[type, str, Any, Any]] = []
 
-    def activate(self, owner: object, attach: Attach) -> None:
+    def activate(self, owner: object, attach: Attach, patches: list[Patch] | None = None) -> None:
+        """Make ``owner`` the active fake (``attach`` binds a client to it); patch botocore's
+        client and session classes, and ``patches`` (aiobotocore's), until :meth:`deactivate`."""
         with self.lock:
             if self.active is owner:
                 raise RuntimeError("This FakeIvsChat is already active.")
@@ -182,6 +206,8 @@ class _Router:
             self.active, self._attach = owner, attach
             self._patch(BaseClient, "_make_api_call", _routing_make_api_call)
             self._patch(botocore.session.Session, "create_client", _routing_create_client)
+            for cls, name, make in patches or ():
+                self._patch(cls, name, make)
 
     def deactivate(self, owner: object) -> None:
         with self.lock:
@@ -217,18 +243,42 @@ class _Router:
 ROUTER = _Router()
 
 
+def route_on_call(client: BaseClient) -> None:
+    """Bind a pre-created ivschat client to the active fake on its first call (unsigned, since
+    its credentials may be none or real); any other client is left alone."""
+    if (
+        ROUTER.active is not None
+        and client.meta.service_model.service_name == SERVICE_NAME
+        and client not in _bindings
+    ):
+        ROUTER.route(client, signed=False)
+
+
+def routed_arguments(
+    signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> inspect.BoundArguments | None:
+    """For a ``create_client`` call (``args`` with the session first) that a fake must answer:
+    its arguments, static dummy credentials in place of absent (or None) ones, so that none are
+    looked up; None for any other call (no fake active, another service)."""
+    if ROUTER.active is None:
+        return None
+    call = signature.bind(*args, **kwargs)
+    given = call.arguments
+    if given.get("service_name") != SERVICE_NAME:
+        return None
+    if given.get("aws_access_key_id") is None and given.get("aws_secret_access_key") is None:
+        for name, value in DUMMY_CREDENTIALS.items():
+            if given.get(name) is None:
+                given[name] = value
+    return call
+
+
 @functools.cache  # one wrapper per original: cheap activation
 def _routing_make_api_call(original: Callable[..., Any]) -> Callable[..., Any]:
-    # Reached by every call of every client: a pre-created ivschat client gets bound on its
-    # first call while a fake is active; everything else goes straight through.
+    # Reached by every call of every client; all but unbound ivschat ones go straight through.
     @functools.wraps(original)
     def _make_api_call(self: BaseClient, operation_name: str, api_params: Any) -> Any:
-        if (
-            ROUTER.active is not None
-            and self.meta.service_model.service_name == SERVICE_NAME
-            and self not in _bindings
-        ):
-            ROUTER.route(self, signed=False)
+        route_on_call(self)
         return original(self, operation_name, api_params)
 
     return _make_api_call
@@ -240,16 +290,9 @@ def _routing_create_client(original: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(original)
     def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if ROUTER.active is None:
+        call = routed_arguments(signature, (self, *args), kwargs)
+        if call is None:
             return original(self, *args, **kwargs)
-        call = signature.bind(self, *args, **kwargs)
-        if call.arguments.get("service_name") != SERVICE_NAME:
-            return original(self, *args, **kwargs)
-        given = call.arguments
-        if given.get("aws_access_key_id") is None and given.get("aws_secret_access_key") is None:
-            for name, value in DUMMY_CREDENTIALS.items():
-                if given.get(name) is None:
-                    given[name] = value
         client: BaseClient = original(*call.args, **call.kwargs)
         ROUTER.route(client, signed=True)
         return client
