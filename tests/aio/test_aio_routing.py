@@ -16,6 +16,7 @@ import pytest
 from aio_support import (  # noqa: F401
     ORIGINALS,
     REGION,
+    AioBaseClient,
     AioSession,
     aioboto3_session,
     aiobotocore_restored,
@@ -266,3 +267,20 @@ def test_importing_the_package_does_not_import_aiobotocore_and_activation_routes
         [sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_an_aiobotocore_without_what_routing_replaces_is_named_and_sync_routing_works() -> None:
+    # What a future aiobotocore that renamed its client factory would meet.
+    original = ORIGINALS[(AioSession, "_create_client")]
+    del AioSession._create_client  # not monkeypatch: restored before the autouse check
+    try:
+        missing = r"\(AioSession\._create_client not found\)"
+        with pytest.warns(RuntimeWarning, match=missing), mock_ivschat() as fake:
+            fake.client(REGION).create_room(name="sync")
+            assert (
+                vars(AioBaseClient)["_make_api_call"]
+                is ORIGINALS[(AioBaseClient, "_make_api_call")]
+            )
+    finally:
+        AioSession._create_client = original
+    assert fake.get_calls("CreateRoom", name="sync")
