@@ -52,10 +52,12 @@ class _AioBoundEmit(sync.EmitShim):
 
 
 class _Body:
-    """The raw body aiobotocore reads an answer's bytes from (``await raw.read()``)."""
+    """The raw body aiobotocore reads an answer's bytes from (``await raw.read()``); older
+    releases (2.13) read the headers from it too, as aiohttp's ``raw_headers``."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, headers: Any) -> None:
         self._data = data
+        self.raw_headers = [(name.encode(), value.encode()) for name, value in headers.items()]
 
     async def read(self, *_: Any) -> bytes:
         return self._data
@@ -67,7 +69,7 @@ def _answering_async(transport: sync.Transport) -> sync.Transport:
 
     def before_send(**kwargs: Any) -> Any:
         answer: AWSResponse = transport(**kwargs)
-        body = _Body(answer.content)
+        body = _Body(answer.content, answer.headers)
         return AioAWSResponse(answer.url, answer.status_code, answer.headers, body)
 
     return before_send
