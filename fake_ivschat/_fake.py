@@ -163,7 +163,8 @@ class FakeIvsChat(ReadBack):
     def start(self) -> FakeIvsChat:
         """Route every ``ivschat`` client of the process to this fake until :meth:`stop`:
         clients made now (with static dummy credentials, so none are looked up) and clients made
-        before (bound on their first call, unsigned). Other services are untouched.
+        before (bound on their first call, unsigned); aiobotocore's too, if it is installed.
+        Other services are untouched.
 
         RuntimeError if this or another fake is already active.
         """
