@@ -90,7 +90,13 @@ def chat_token(token: object, method: str) -> None:
 
 
 def ivschat_client(client: object, method: str) -> None:
-    """TypeError unless ``client`` is a botocore ivschat client."""
+    """TypeError unless ``client`` is a botocore (or aiobotocore) ivschat client."""
+    if not isinstance(client, BaseClient) and hasattr(client, "__aenter__"):
+        raise TypeError(
+            f"{method}() takes the aiobotocore client itself, not what create_client() returns"
+            f" ({type(client).__name__}): `async with session.create_client('ivschat') as"
+            f" client:`, then {method}(client)"
+        )
     if not isinstance(client, BaseClient):
         raise TypeError(
             f"{method}() takes a botocore ivschat client, such as boto3.client('ivschat'), got"

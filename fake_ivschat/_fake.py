@@ -4,6 +4,8 @@ tests read back, composed behind thin public methods; and ``mock_ivschat``."""
 from __future__ import annotations
 
 import copy
+import importlib.util
+from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast
 
@@ -31,7 +33,7 @@ from ._service.review import LambdaHandler, ReviewHandler, with_context
 from ._service.state import ServiceState
 from ._service.tokens import ChatTokenClaims
 from ._transport import faults
-from ._transport.botocore import ROUTER, bound_owner, unbind
+from ._transport.botocore import ROUTER, Patch, bound_owner, unbind
 from ._transport.dispatch import Dispatcher
 
 if TYPE_CHECKING:
@@ -122,10 +124,23 @@ class FakeIvsChat(ReadBack, Arranging):
         self._bind(client, account_id, signed=True)
         return client
 
+    def aio_client(
+        self, region_name: str = DEFAULT_REGION, *, account_id: str | None = None, **kwargs: Any
+    ) -> AbstractAsyncContextManager[Any]:
+        """:meth:`client`'s async twin, hermetic alike: a real aiobotocore ``ivschat`` client
+        answered by this fake, to use as ``async with fake.aio_client() as client:``. Needs
+        ``fake-ivschat[aio]``."""
+        from ._transport import aio
+
+        return aio.client(
+            lambda client: self._bind(client, account_id, signed=True), region_name, **kwargs
+        )
+
     def attach(self, client: BaseClient, account_id: str | None = None) -> None:
-        """Answer every call of an existing ``ivschat`` client with this fake until
-        :meth:`detach`; its requests are no longer signed, so it needs no credentials.
-        TypeError for anything but an ivschat client (an S3 client would keep going to AWS)."""
+        """Answer every call of an existing ``ivschat`` client (botocore's or aiobotocore's)
+        with this fake until :meth:`detach`; its requests are no longer signed, so it needs no
+        credentials. TypeError for anything but an ivschat client (an S3 client would keep
+        going to AWS)."""
         _checks.ivschat_client(client, "attach")
         self._bind(client, account_id, signed=False)
 
@@ -155,11 +170,12 @@ class FakeIvsChat(ReadBack, Arranging):
     def start(self) -> FakeIvsChat:
         """Route every ``ivschat`` client of the process to this fake until :meth:`stop`:
         clients made now (with static dummy credentials, so none are looked up) and clients made
-        before (bound on their first call, unsigned). Other services are untouched.
+        before (bound on their first call, unsigned); aiobotocore's too, if it is installed.
+        Other services are untouched.
 
         RuntimeError if this or another fake is already active.
         """
-        ROUTER.activate(self, self._route)
+        ROUTER.activate(self, self._route, _aio_patches())
         return self
 
     def stop(self) -> None:
@@ -300,6 +316,18 @@ class FakeIvsChat(ReadBack, Arranging):
             handler = with_context(cast(LambdaHandler, handler), lambda_arn)
         with self._lock:
             self._state.messaging.review_handlers[lambda_arn] = cast(ReviewHandler, handler)
+
+
+def _aio_patches() -> list[Patch]:
+    """What routes aiobotocore's clients too, if it is installed (then imported now, so that
+    clients of a module that imports it later are routed as well)."""
+    if importlib.util.find_spec("aiobotocore") is None:
+        return []
+    try:
+        from ._transport import aio
+    except ImportError:  # an aiobotocore that cannot be imported makes no client
+        return []
+    return aio.patches()
 
 
 def _count(number: int, noun: str) -> str:

@@ -43,11 +43,14 @@ def loader() -> Loader:
     return Loader(extra_search_paths=[Loader.BUILTIN_DATA_PATH], include_default_search_paths=False)
 
 
-def hermetic_session() -> Any:
+def hermetic_session(session: Any = None, resolver: Any = None) -> Any:
     """A new botocore session that reads nothing of the user's: no environment variable, config
     or credentials file, profile or credential provider (every setting is botocore's default),
-    so the clients it makes behave alike on every machine. They need explicit credentials."""
-    session = botocore.session.Session()
+    so the clients it makes behave alike on every machine. They need explicit credentials.
+
+    ``session`` and ``resolver``: a new session of another kind (aiobotocore's) to make hermetic
+    instead, with an empty credential resolver of its kind."""
+    session = session if session is not None else botocore.session.Session()
     session.register_component("data_loader", loader())
     for name, (_, _, default, convert) in list(session.session_var_map.items()):
         if name in ("config_file", "credentials_file"):
@@ -55,7 +58,8 @@ def hermetic_session() -> Any:
         elif name == "ignore_configured_endpoint_urls":
             default = True  # AWS_ENDPOINT_URL* would be read from os.environ directly
         session.session_var_map[name] = (None, None, default, convert)
-    session.register_component("credential_provider", CredentialResolver(providers=[]))
+    resolver = resolver if resolver is not None else CredentialResolver(providers=[])
+    session.register_component("credential_provider", resolver)
     session.register_component("token_provider", TokenProviderChain(providers=[]))
     return session
 

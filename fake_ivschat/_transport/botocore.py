@@ -1,11 +1,12 @@
 """The in-process botocore transport: which fake answers an ivschat client, and the class-level
 patches that make every ivschat client (pre-created ones included) reach the active fake.
-Nothing here knows the fake."""
+Nothing here knows the fake; ``aio.py`` extends it to aiobotocore's clients."""
 
 from __future__ import annotations
 
 import functools
 import inspect
+import sys
 import threading
 import weakref
 from dataclasses import dataclass
@@ -20,12 +21,14 @@ from .._service.model import DUMMY_CREDENTIALS, SERVICE_NAME
 Transport = Callable[..., Any]
 OnWait = Callable[[float], None]  # told each retry delay (seconds) that was not slept
 Attach = Callable[[BaseClient, bool], None]  # (client, signed): bind it to the active fake
+Patch = tuple[type, str, Callable[[Any], Any]]  # (class, attribute, original -> replacement)
+Responses = list[tuple[Any, Any]]  # an emitter's (handler, answer) pairs
 
 
 # ------------------------------------------------------------------------ one client
 
 
-class _BoundEmit:
+class EmitShim:
     """Stands in for a bound client's ``emit`` so that talking to the fake costs no wall-clock time.
 
     - ``needs-retry``: botocore's own retry handlers still decide whether and how often to retry;
@@ -36,25 +39,23 @@ class _BoundEmit:
       registered there: they would only wait (adaptive mode's client-side rate limiter) or
       answer in vain (moto's catch-all). Calling the transport here rather than registering it
       keeps binding cheap: botocore inspects every handler it registers.
+
+    The sync :class:`_BoundEmit` and aiobotocore's awaitable one (``aio.py``) share this.
     """
 
     def __init__(self, events: Any, transport: Transport, on_wait: OnWait | None = None) -> None:
-        self.inner: Callable[..., list[tuple[Any, Any]]] = events.emit
-        self._transport = transport
+        self.inner: Callable[..., Any] = events.emit
+        self.transport = transport
         self._on_wait = on_wait
         self.enabled = True
 
-    def __call__(self, event_name: str, **kwargs: Any) -> list[tuple[Any, Any]]:
+    def kind(self, event_name: str) -> str | None:
+        """``SEND``, ``RETRY`` or None (any other event, or no longer enabled)."""
         # Run for every event of every call: one dict lookup tells the two that matter.
-        kind = _event_kind(event_name) if self.enabled else None
-        if kind == _SEND:
-            return [(self._transport, self._transport(event_name=event_name, **kwargs))]
-        responses = self.inner(event_name, **kwargs)
-        if kind == _RETRY:
-            return self._without_delay(responses)
-        return responses
+        return _event_kind(event_name) if self.enabled else None
 
-    def _without_delay(self, responses: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+    def without_delay(self, responses: Responses) -> Responses:
+        """``needs-retry`` answers with every delay made 0, the delay told to ``on_wait``."""
         # Only the first non-None answer is what botocore would sleep for.
         first = next((answer for _, answer in responses if answer is not None), None)
         delay = _delay(first)
@@ -62,17 +63,30 @@ class _BoundEmit:
             self._on_wait(delay)
         return [(handler, answer if _delay(answer) is None else 0) for handler, answer in responses]
 
+    def answer(self, event_name: str, kwargs: dict[str, Any]) -> Responses:
+        """What ``emit`` returns for ``before-send``: the fake's answer alone."""
+        return [(self.transport, self.transport(event_name=event_name, **kwargs))]
 
-_SEND, _RETRY = "before-send.", "needs-retry."
+
+class _BoundEmit(EmitShim):
+    def __call__(self, event_name: str, **kwargs: Any) -> Responses:
+        kind = self.kind(event_name)
+        if kind == SEND:
+            return self.answer(event_name, kwargs)
+        responses: Responses = self.inner(event_name, **kwargs)
+        return self.without_delay(responses) if kind == RETRY else responses
+
+
+SEND, RETRY = "before-send.", "needs-retry."
 _kinds: dict[str, str | None] = {}  # an ivschat client's event names: a few per operation
 
 
 def _event_kind(event_name: str) -> str | None:
-    """``_SEND``, ``_RETRY`` or None (any other event), by the event name's prefix."""
+    """``SEND``, ``RETRY`` or None (any other event), by the event name's prefix."""
     kind = _kinds.get(event_name, "")
     if kind == "":
-        prefix = event_name[: len(_SEND)]
-        kind = _kinds[event_name] = prefix if prefix in (_SEND, _RETRY) else None
+        prefix = event_name[: len(SEND)]
+        kind = _kinds[event_name] = prefix if prefix in (SEND, RETRY) else None
     return kind
 
 
@@ -93,7 +107,7 @@ class _Binding:
     tag: str
     signed: bool
     routed: bool
-    emit: _BoundEmit
+    emit: EmitShim
     had_own_emit: bool
 
 
@@ -109,13 +123,15 @@ def bind(
     signed: bool = True,
     routed: bool = False,
     on_wait: OnWait | None = None,
+    shim: type[EmitShim] = _BoundEmit,
 ) -> None:
     """Answer every call of ``client`` with ``transport`` (a ``before-send`` handler, run before
     any registered one).
 
     ``signed=False`` also skips request signing, so a client without usable credentials works and
     refreshable credentials are never refreshed. Retries keep botocore's count but never wait:
-    ``on_wait`` is told each delay (in seconds) botocore would have slept instead.
+    ``on_wait`` is told each delay (in seconds) botocore would have slept instead. ``shim``: what
+    replaces the client's ``emit`` (an awaitable one for aiobotocore's clients).
     """
     with _bindings_lock:
         unbind(client)
@@ -126,7 +142,7 @@ def bind(
                 f"choose-signer.{SERVICE_NAME}", _unsigned, unique_id=f"{tag}-unsigned"
             )
         had_own_emit = "emit" in vars(events)
-        emit = _BoundEmit(events, transport, on_wait)
+        emit = shim(events, transport, on_wait)
         events.emit = emit
         _bindings[client] = _Binding(owner, tag, signed, routed, emit, had_own_emit)
 
@@ -156,6 +172,12 @@ def bound_owner(client: BaseClient) -> object | None:
     return binding.owner if binding is not None else None
 
 
+def is_async(client: BaseClient) -> bool:
+    """Whether ``client`` is aiobotocore's (whose calls are awaited), without importing it."""
+    module = sys.modules.get("aiobotocore.client")
+    return module is not None and isinstance(client, module.AioBaseClient)
+
+
 # ------------------------------------------------------------------ the active fake
 
 
@@ -169,7 +191,9 @@ class _Router:
         self._routed: weakref.WeakSet[BaseClient] = weakref.WeakSet()
         self._patches: list[tuple[type, str, Any, Any]] = []
 
-    def activate(self, owner: object, attach: Attach) -> None:
+    def activate(self, owner: object, attach: Attach, patches: list[Patch] | None = None) -> None:
+        """Make ``owner`` the active fake (``attach`` binds a client to it); patch botocore's
+        client and session classes, and ``patches`` (aiobotocore's), until :meth:`deactivate`."""
         with self.lock:
             if self.active is owner:
                 raise RuntimeError("This FakeIvsChat is already active.")
@@ -181,6 +205,8 @@ class _Router:
             self.active, self._attach = owner, attach
             self._patch(BaseClient, "_make_api_call", _routing_make_api_call)
             self._patch(botocore.session.Session, "create_client", _routing_create_client)
+            for cls, name, make in patches or ():
+                self._patch(cls, name, make)
 
     def deactivate(self, owner: object) -> None:
         with self.lock:
@@ -216,18 +242,51 @@ class _Router:
 ROUTER = _Router()
 
 
+def route_on_call(client: BaseClient) -> None:
+    """Bind a pre-created ivschat client to the active fake on its first call (unsigned, since
+    its credentials may be none or real); any other client is left alone."""
+    if (
+        ROUTER.active is not None
+        and client.meta.service_model.service_name == SERVICE_NAME
+        and client not in _bindings
+    ):
+        ROUTER.route(client, signed=False)
+
+
+def routed_arguments(
+    signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
+    """For a ``create_client`` call (``args`` with the session first) that a fake must answer:
+    its arguments, static dummy credentials in place of absent (or None) ones, so that none are
+    looked up; None for any other call (no fake active, another service)."""
+    if ROUTER.active is None:
+        return None
+    if len(args) <= 2 and "service_name" not in kwargs:  # how boto3 calls it: cheap to read
+        if (args[1] if len(args) > 1 else None) != SERVICE_NAME:
+            return None
+        kwargs = dict(kwargs)
+        _dummy_credentials(kwargs)
+        return args, kwargs
+    call = signature.bind(*args, **kwargs)
+    if call.arguments.get("service_name") != SERVICE_NAME:
+        return None
+    _dummy_credentials(call.arguments)
+    return call.args, call.kwargs
+
+
+def _dummy_credentials(given: dict[str, Any]) -> None:
+    if given.get("aws_access_key_id") is None and given.get("aws_secret_access_key") is None:
+        for name, value in DUMMY_CREDENTIALS.items():
+            if given.get(name) is None:
+                given[name] = value
+
+
 @functools.cache  # one wrapper per original: cheap activation
 def _routing_make_api_call(original: Callable[..., Any]) -> Callable[..., Any]:
-    # Reached by every call of every client: a pre-created ivschat client gets bound on its
-    # first call while a fake is active; everything else goes straight through.
+    # Reached by every call of every client; all but unbound ivschat ones go straight through.
     @functools.wraps(original)
     def _make_api_call(self: BaseClient, operation_name: str, api_params: Any) -> Any:
-        if (
-            ROUTER.active is not None
-            and self.meta.service_model.service_name == SERVICE_NAME
-            and self not in _bindings
-        ):
-            ROUTER.route(self, signed=False)
+        route_on_call(self)
         return original(self, operation_name, api_params)
 
     return _make_api_call
@@ -239,29 +298,11 @@ def _routing_create_client(original: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(original)
     def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if ROUTER.active is None:
+        call = routed_arguments(signature, (self, *args), kwargs)
+        if call is None:
             return original(self, *args, **kwargs)
-        if len(args) <= 1 and "service_name" not in kwargs:  # how boto3 calls it: cheap to read
-            if (args[0] if args else None) != SERVICE_NAME:
-                return original(self, *args, **kwargs)
-            _dummy_credentials(kwargs)
-            client: BaseClient = original(self, *args, **kwargs)
-        else:
-            call = signature.bind(self, *args, **kwargs)
-            if call.arguments.get("service_name") != SERVICE_NAME:
-                return original(self, *args, **kwargs)
-            _dummy_credentials(call.arguments)
-            client = original(*call.args, **call.kwargs)
+        client: BaseClient = original(*call[0], **call[1])
         ROUTER.route(client, signed=True)
         return client
 
     return create_client
-
-
-def _dummy_credentials(given: dict[str, Any]) -> None:
-    """Static dummy credentials where none are given (explicit Nones count as none given), so
-    that botocore looks none up."""
-    if given.get("aws_access_key_id") is None and given.get("aws_secret_access_key") is None:
-        for name, value in DUMMY_CREDENTIALS.items():
-            if given.get(name) is None:
-                given[name] = value

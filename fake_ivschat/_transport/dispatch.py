@@ -18,7 +18,7 @@ from .._service.options import DEFAULT_REGION
 from .._service.state import ServiceState
 from .._service.validate import validate
 from . import faults, wire
-from .botocore import bind
+from .botocore import bind, is_async
 
 _METHODS = {name: xform_name(name) for name in model.operation_names()}
 _log = logging.getLogger("fake_ivschat")
@@ -39,7 +39,17 @@ class Dispatcher:
         """Answer every call of ``client`` as calls of ``account_id`` in the client's region."""
         region = client.meta.region_name or DEFAULT_REGION
         transport = self._transport(region, account_id)
-        bind(client, owner, transport, signed=signed, routed=routed, on_wait=self._retry_waited)
+        options: dict[str, Any] = {
+            "signed": signed,
+            "routed": routed,
+            "on_wait": self._retry_waited,
+        }
+        if is_async(client):  # so aiobotocore is imported already
+            from . import aio
+
+            aio.bind(client, owner, transport, **options)
+        else:
+            bind(client, owner, transport, **options)
 
     def inject(self, operation: str, outcome: faults.Outcome, times: int) -> None:
         """Play ``outcome`` instead of the next ``times`` calls of ``operation`` (after the
