@@ -121,15 +121,23 @@ def _itself(value: Any) -> Any:
     return value
 
 
-def constraints(shape: model.Shape) -> Callable[[Any], list[str]]:
-    """The messages of every constraint of a scalar or collection ``shape`` that a value breaks."""
+Constraints = tuple[Callable[[Any], bool], Callable[[Any], "list[str]"]]
+
+
+def constraints(shape: model.Shape) -> Constraints:
+    """For a scalar or collection ``shape``: a predicate true when a value breaks none of its
+    constraints, and the messages of those a value breaks."""
     if shape.type_name not in _CONSTRAINED:
-        return _none
+        return _anything, _none
     limits = _limits(shape)
-    rules, fine = _rules(limits), _fine(limits)
+    rules = _rules(limits)
     if not rules:
-        return lambda value: []
-    return lambda value: [] if fine(value) else [text for ok, text in rules if not ok(value)]
+        return _anything, _none
+    return _fine(limits), lambda value: [text for ok, text in rules if not ok(value)]
+
+
+def _anything(value: Any) -> bool:
+    return True
 
 
 def no_surrogate(value: str) -> bool:

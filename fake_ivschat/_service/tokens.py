@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
+import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -48,10 +48,13 @@ class TokenSealer:
     def __init__(self) -> None:
         self._aead = AESGCM(AESGCM.generate_key(bit_length=256))
         self._claims: dict[str, ChatTokenClaims] = {}
+        # GCM needs a nonce never used twice with a key: a counter is the standard way (and
+        # needs no call to the OS per token). The key is this instance's alone.
+        self._nonces = itertools.count()
 
     def seal(self, claims: ChatTokenClaims) -> str:
         self._claims[claims.token_id] = claims
-        nonce = os.urandom(_NONCE_BYTES)
+        nonce = next(self._nonces).to_bytes(_NONCE_BYTES, "big")
         sealed = nonce + self._aead.encrypt(nonce, claims.token_id.encode(), _ASSOCIATED_DATA)
         return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
 

@@ -143,10 +143,11 @@ def _nothing(value: Any, path: str, errors: list[FieldError]) -> None:
 
 
 def _compile(shape: model.Shape) -> Check:
-    check = _COMPILERS.get(shape.type_name, _scalar)(shape)
-    read_from = JSON_TYPES.get(shape.type_name)
-    if read_from is None:
-        return check
+    compiler = _COMPILERS.get(shape.type_name)
+    read_from = JSON_TYPES.get(shape.type_name, ((object,), "a value"))
+    if compiler is None:
+        return _scalar(shape, *read_from)
+    check = compiler(shape)
     kinds, expected = read_from
     bool_is_wrong = bool not in kinds
 
@@ -171,13 +172,18 @@ def _sensitive(shape: model.Shape) -> bool:
     return False
 
 
-def _scalar(shape: model.Shape) -> Check:
-    broken = constraints(shape)
+def _scalar(shape: model.Shape, kinds: tuple[type, ...], expected: str) -> Check:
+    # One closure for the type and every constraint: scalars are most of every request.
+    fine, broken = constraints(shape)
     sensitive = _sensitive(shape)
+    bool_is_wrong = bool not in kinds
 
     def check(value: Any, path: str, errors: list[FieldError]) -> None:
-        for text in broken(value):
-            errors.append(FieldError(path, None if sensitive else java_repr(value), text))
+        if not isinstance(value, kinds) or (bool_is_wrong and isinstance(value, bool)):
+            raise TypeMismatch(path, kinds, expected, value)
+        if not fine(value):
+            for text in broken(value):
+                errors.append(FieldError(path, None if sensitive else java_repr(value), text))
 
     return check
 
@@ -198,16 +204,33 @@ Items = Callable[[Any, str], "list[tuple[Any, str]]"]
 
 
 def _collection(shape: model.Shape) -> Check:
-    own = constraints(shape)
+    own_fine, own = constraints(shape)
     sensitive = _sensitive(shape)
     nested: list[tuple[Items, Callable[[Any, str], list[str]], str]] = []
+    each: list[tuple[Callable[[Any], Any], Check]] = []  # (what to check, its check)
     if isinstance(shape, model.ListShape):
-        nested.append((_items, _inner(_compile(shape.member)), MESSAGES["items"]))
+        each.append((_itself, _compile(shape.member)))
+        nested.append((_items, _inner(each[0][1]), MESSAGES["items"]))
     elif isinstance(shape, model.MapShape):
-        nested.append((_keys, _inner(_compile(shape.key)), MESSAGES["keys"]))
-        nested.append((_values, _inner(_compile(shape.value)), MESSAGES["values"]))
+        each += [(_itself, _compile(shape.key)), (dict.values, _compile(shape.value))]
+        nested.append((_keys, _inner(each[0][1]), MESSAGES["keys"]))
+        nested.append((_values, _inner(each[1][1]), MESSAGES["values"]))
+
+    def fine(value: Any) -> bool:
+        # The common case, without the paths and messages only a broken value needs; a wrong
+        # type inside goes the long way too, to be reported with its path.
+        found: list[FieldError] = []
+        try:
+            for part, item_check in each:
+                for item in part(value):
+                    item_check(item, "", found)
+        except TypeMismatch:
+            return False
+        return not found and own_fine(value)
 
     def check(value: Any, path: str, errors: list[FieldError]) -> None:
+        if fine(value):
+            return
         inside: list[str] = []  # first: an item of a wrong type stops everything
         for items, inner, template in nested:
             broken: dict[str, None] = {}
@@ -221,6 +244,10 @@ def _collection(shape: model.Shape) -> Check:
             errors.extend(FieldError(path, shown, text) for text in texts)
 
     return check
+
+
+def _itself(value: Any) -> Any:
+    return value
 
 
 def _items(values: list[Any], path: str) -> list[tuple[Any, str]]:

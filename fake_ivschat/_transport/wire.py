@@ -10,7 +10,7 @@ import functools
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
@@ -20,8 +20,20 @@ from .._service import model
 from .._service.errors import MESSAGES, SerializationException, ServiceError
 from .._service.validate import json_type
 
-# The answers are trees the backend just built: no cycle to look for.
-_to_json = json.JSONEncoder(check_circular=False).encode
+
+def _json_encoder() -> Callable[[Any], str]:
+    """``json.dumps`` for the answers: trees the backend just built, so no cycle to look for,
+    and the C encoder made once (``JSONEncoder.encode`` makes one per call)."""
+    plain = json.JSONEncoder(check_circular=False)
+    make = getattr(json.encoder, "c_make_encoder", None)  # undeclared in typeshed
+    if make is None:  # an interpreter without the C accelerator
+        return plain.encode
+    ascii_only = json.encoder.encode_basestring_ascii
+    encode = make(None, plain.default, ascii_only, None, ": ", ", ", False, False, True)
+    return lambda value: "".join(encode(value, 0))
+
+
+_to_json = _json_encoder()
 
 
 @dataclass(frozen=True)
