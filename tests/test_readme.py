@@ -1,6 +1,12 @@
 """The README's examples run as written: every ```python block is a program run here, a pytest
 file whose tests must all pass here, or an async example run by tests/aio/test_aio_readme.py (where
-aiobotocore is installed). A block that is none of these fails."""
+aiobotocore is installed). A block that is none of these fails.
+
+The README's ```js and ```bash blocks are not run here. What the JavaScript ones show (a ChatRoom of
+the official SDK on `server.chat_url`, @aws-sdk/client-ivschat on `endpoint_url`, the admin routes)
+is what tests/test_js_sdk.py and tests/test_js_control_plane.py drive through tests/js/driver.js,
+with tests/test_serve_admin.py; the AWS CLI lines are tests/test_aws_cli.py's, and `python -m
+fake_ivschat serve` / `demo` are run by tests/test_serve_cli.py and tests/test_demo.py."""
 
 from __future__ import annotations
 
