@@ -1,4 +1,12 @@
-"""The README's examples run as written."""
+"""The README's examples run as written: every ```python block is a program run here, a pytest
+file whose tests must all pass here, or an async example run by tests/aio/test_aio_readme.py (where
+aiobotocore is installed). A block that is none of these fails.
+
+The README's ```js and ```bash blocks are not run here. What the JavaScript ones show (a ChatRoom of
+the official SDK on `server.chat_url`, @aws-sdk/client-ivschat on `endpoint_url`, the admin routes)
+is what tests/test_js_sdk.py and tests/test_js_control_plane.py drive through tests/js/driver.js,
+with tests/test_serve_admin.py; the AWS CLI lines are tests/test_aws_cli.py's, and `python -m
+fake_ivschat serve` / `demo` are run by tests/test_serve_cli.py and tests/test_demo.py."""
 
 from __future__ import annotations
 
@@ -7,55 +15,112 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+AIO_MARK = "# needs fake-ivschat[aio]"  # the first line of the blocks tests/aio runs
+TEST_DEF = re.compile(r"^\s*(?:async )?def test_", flags=re.MULTILINE)
+FILE_LINE = re.compile(r"^# (\w+)\.py\n", flags=re.MULTILINE)  # starts another file of a block
 
 
 def python_blocks() -> list[str]:
     return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
 
 
+def kind(block: str) -> str:
+    if block.startswith(AIO_MARK):
+        return "async example"
+    if TEST_DEF.search(block):
+        return "test file"
+    if block.startswith(("import ", "from ")):
+        return "program"
+    return "fragment"
+
+
+def blocks_of(wanted: str) -> list[str]:
+    return [block for block in python_blocks() if kind(block) == wanted]
+
+
+def ids(blocks: list[str]) -> list[str]:
+    """Each block by the heading of the README section it is in."""
+    text = README.read_text()
+    fences = [m.span() for m in re.finditer(r"^```.*?^```", text, flags=re.MULTILINE | re.DOTALL)]
+    headings = [
+        (m.start(), m.group(1))
+        for m in re.finditer(r"^#+ (.+)$", text, flags=re.MULTILINE)
+        if not any(start < m.start() < end for start, end in fences)  # not a comment in code
+    ]
+    names = []
+    for block in blocks:
+        at = text.index(f"```python\n{block}```")
+        names.append(max((start, name) for start, name in headings if start < at)[1])
+    return [f"{i}: {name}" for i, name in enumerate(names)]
+
+
 def test_the_first_lines_give_the_install_and_test_commands() -> None:
-    first_block = re.search(r"```bash\n(.*?)```", README.read_text(), flags=re.DOTALL)
+    text = README.read_text()
+    first_block = re.search(r"```bash\n(.*?)```", text, flags=re.DOTALL)
     assert first_block is not None
     assert first_block.group(1).split("\n")[:2] == ['pip install -e ".[test]"', "pytest"]
+    before = [line for line in text[: first_block.start()].splitlines() if line.strip()]
+    assert len(before) <= 2  # a title and a one-line description at most
 
 
-def standalone_blocks() -> list[str]:
-    """Blocks that are whole programs (they start with their imports) rather than test files or
-    fragments continuing an earlier block."""
-    return [
-        block
-        for block in python_blocks()
-        if block.startswith(("import ", "from ")) and "def test_" not in block
-    ]
+def test_the_first_example_is_a_pytest_test_and_the_demo_comes_soon_after() -> None:
+    assert kind(python_blocks()[0]) == "test file"
+    lines = README.read_text().splitlines()
+    assert "python -m fake_ivschat demo" in lines[:100]
+    assert any("examples/" in line for line in lines[:100])
 
 
-def test_the_opening_example_runs() -> None:
-    exec(compile(python_blocks()[0], "README.md", "exec"), {})
+def test_every_python_block_runs_somewhere() -> None:
+    fragments = blocks_of("fragment")
+    assert fragments == [], (
+        "these README blocks run nowhere: start each with its imports (a program), define a"
+        " test (a pytest file), or mark it as async with its first line " + repr(AIO_MARK)
+    )
+    aio_test = (ROOT / "tests" / "aio" / "test_aio_readme.py").read_text()
+    assert f'MARK = "{AIO_MARK}"' in aio_test  # the async blocks are the ones it runs
+    assert blocks_of("async example")
 
 
-@pytest.mark.parametrize(
-    "block", standalone_blocks(), ids=[f"block{i}" for i, _ in enumerate(standalone_blocks())]
-)
-def test_every_standalone_example_runs(block: str) -> None:
-    exec(compile(block, "README.md", "exec"), {})
+@pytest.mark.parametrize("block", blocks_of("program"), ids=ids(blocks_of("program")))
+def test_every_program_runs(block: str) -> None:
+    exec(compile(block, "README.md", "exec"), {"__name__": "readme_example"})
 
 
-def test_the_plugin_example_passes_as_a_test_file(pytester: pytest.Pytester) -> None:
-    [example] = [block for block in python_blocks() if "def test_lobby(fake_ivschat)" in block]
-    pytester.makepyfile(test_example=example)
-    pytester.runpytest_inprocess("--strict-markers").assert_outcomes(passed=1)
+def files(block: str) -> dict[str, str]:
+    """The files of a test-file block: ``test_example`` and those a ``# name.py`` line starts."""
+    pieces = FILE_LINE.split(block)
+    named = {"test_example": pieces[0]} if pieces[0].strip() else {}
+    named.update(zip(pieces[1::2], pieces[2::2]))
+    return named
+
+
+@pytest.mark.parametrize("block", blocks_of("test file"), ids=ids(blocks_of("test file")))
+def test_every_test_file_passes(block: str, pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(**files(block))
+    result = pytester.runpytest_inprocess("--strict-markers", "-p", "no:cacheprovider")
+    outcomes = result.parseoutcomes()
+    assert set(outcomes) == {"passed"}, result.stdout.str()
+    assert outcomes["passed"] >= len(TEST_DEF.findall(block))
+
+
+def test_a_block_of_files_is_split_at_its_file_lines() -> None:
+    block = "# conftest.py\nX = 1\n\n\n# test_b.py\ndef test_b():\n    pass\n"
+    assert files(block) == {"conftest": "X = 1\n\n\n", "test_b": "def test_b():\n    pass\n"}
+    assert files("def test_a():\n    pass\n") == {"test_example": "def test_a():\n    pass\n"}
 
 
 def layout_rows() -> list[tuple[str, str]]:
     """(module cell, tests cell) of each row of the README's Layout table."""
-    section = README.read_text().split("## Layout", 1)[1].split("\n## ", 1)[0]
+    section = re.split(r"^#+ Layout\n", README.read_text(), maxsplit=1, flags=re.MULTILINE)[1]
+    section = re.split(r"^#", section, maxsplit=1, flags=re.MULTILINE)[0]
     rows = [line.split("|")[1:-1] for line in section.splitlines() if line.startswith("| `")]
     return [(cells[0], cells[2]) for cells in rows]
 
 
 def test_the_layout_table_lists_every_module_of_the_package() -> None:
-    package = README.parent / "fake_ivschat"
+    package = ROOT / "fake_ivschat"
     modules = {
         str(path.relative_to(package))
         for path in package.rglob("*.py")
@@ -70,7 +135,7 @@ def test_the_layout_table_lists_every_module_of_the_package() -> None:
 
 def test_the_layout_table_names_every_test_file_and_only_existing_ones() -> None:
     named = {name for _, cell in layout_rows() for name in re.findall(r"`([^`]+)`", cell)}
-    tests = README.parent / "tests"
+    tests = ROOT / "tests"
     existing = {
         path.relative_to(tests).as_posix()  # `aio/test_aio_routing.py` for one in tests/aio/
         for path in tests.rglob("test_*.py")
