@@ -4,6 +4,7 @@ tests read back, composed behind thin public methods; and ``mock_ivschat``."""
 from __future__ import annotations
 
 import copy
+import functools
 import importlib.util
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
@@ -321,13 +322,18 @@ class FakeIvsChat(ReadBack, Arranging):
 def _aio_patches() -> list[Patch]:
     """What routes aiobotocore's clients too, if it is installed (then imported now, so that
     clients of a module that imports it later are routed as well)."""
-    if importlib.util.find_spec("aiobotocore") is None:
+    if not _aiobotocore_installed():
         return []
     try:
         from ._transport import aio
     except ImportError:  # an aiobotocore that cannot be imported makes no client
         return []
     return aio.patches()
+
+
+@functools.cache  # looked up once per process: a fake starts per test
+def _aiobotocore_installed() -> bool:
+    return importlib.util.find_spec("aiobotocore") is not None
 
 
 def _count(number: int, noun: str) -> str:

@@ -70,11 +70,14 @@ class EmitShim:
 
 class _BoundEmit(EmitShim):
     def __call__(self, event_name: str, **kwargs: Any) -> Responses:
-        kind = self.kind(event_name)
-        if kind == SEND:
+        # Every event of every call comes here; most go straight on (one dict lookup, inline).
+        kind = _kinds.get(event_name, "")
+        if kind == "":
+            kind = _event_kind(event_name)
+        if kind == SEND and self.enabled:
             return self.answer(event_name, kwargs)
         responses: Responses = self.inner(event_name, **kwargs)
-        return self.without_delay(responses) if kind == RETRY else responses
+        return self.without_delay(responses) if kind == RETRY and self.enabled else responses
 
 
 SEND, RETRY = "before-send.", "needs-retry."
