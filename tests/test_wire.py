@@ -4,6 +4,7 @@ query keys, status codes, headers and request ids, seeded ids, and what botocore
 
 from __future__ import annotations
 
+import os
 import socket
 from typing import Any
 from urllib.parse import urlsplit
@@ -164,6 +165,21 @@ def test_seed_makes_ids_reproducible() -> None:
     assert _story(FakeIvsChat(seed=99)) == _story(FakeIvsChat(seed=99))
     assert _story(FakeIvsChat(seed=99))[:4] != _story(FakeIvsChat(seed=100))[:4]
     assert _story(FakeIvsChat())[:4] != _story(FakeIvsChat())[:4]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork here")
+def test_unseeded_fakes_of_a_forked_child_draw_other_ids_than_its_parents() -> None:
+    FakeIvsChat().client(region_name=REGION).create_room()  # the parent's streams exist
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through the pipe
+        os.write(write, _story(FakeIvsChat())[0].encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    theirs = os.read(read, 64).decode()
+    os.close(read)
+    assert theirs and theirs != _story(FakeIvsChat())[0]
 
 
 def test_a_failed_call_does_not_shift_later_ids() -> None:

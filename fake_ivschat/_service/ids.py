@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import string
@@ -13,16 +14,27 @@ _UUID4_KEEP = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)
 _UUID4_SET = (4 << 76) | (0x8000 << 48)
 
 
+@functools.cache
+def _unseeded() -> tuple[random.Random, random.Random]:
+    """The id and request-id streams every unseeded fake of the process draws from."""
+    return random.Random(), random.Random()
+
+
+# A forked child gets fresh streams, not a copy of its parent's (as random's own does).
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_unseeded.cache_clear)
+
+
 class IdGenerator:
     """12-character resource/message IDs and request IDs; two streams so that one never shifts the
     other (a failed call consumes a request ID but must not change the next room's ID)."""
 
     def __init__(self, seed: int | None = None) -> None:
-        # Unseeded, 128 bits from the OS: as unpredictable per fake as Random()'s own 2.5 KB
-        # from the OS, at half the cost (a fake is made per test).
-        base = f"{seed}" if seed is not None else os.urandom(16).hex()
-        self._ids = random.Random(f"{base}:ids")
-        self._requests = random.Random(f"{base}:requests")
+        if seed is None:  # nothing to reproduce: the process's streams (a fake is made per test)
+            self._ids, self._requests = _unseeded()
+        else:
+            self._ids = random.Random(f"{seed}:ids")
+            self._requests = random.Random(f"{seed}:requests")
         self._chosen: str | None = None
         self._taken: set[str] = set()  # chosen ids, never drawn afterwards
 

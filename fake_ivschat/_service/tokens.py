@@ -9,6 +9,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
@@ -50,11 +51,17 @@ class TokenSealer:
     cheap: one block through a cipher context made once, not a context per token as AES-GCM's."""
 
     def __init__(self) -> None:
-        cipher = Cipher(algorithms.AES(os.urandom(32)), modes.ECB())
-        self._encipher = cipher.encryptor()
-        self._decipher = cipher.decryptor()
+        self._key = os.urandom(32)
+        self._contexts: tuple[Any, Any] | None = None  # made on first use: most fakes mint none
         self._lock = threading.Lock()  # a cipher context serves one thread at a time
         self._claims: dict[str, ChatTokenClaims] = {}
+
+    def _cipher(self) -> tuple[Any, Any]:
+        """(encipher, decipher) contexts; the caller holds the lock."""
+        if self._contexts is None:
+            cipher = Cipher(algorithms.AES(self._key), modes.ECB())
+            self._contexts = cipher.encryptor(), cipher.decryptor()
+        return self._contexts
 
     def seal(self, claims: ChatTokenClaims) -> str:
         block = claims.token_id.encode() + _REDUNDANCY
@@ -62,7 +69,7 @@ class TokenSealer:
             raise ValueError(f"a token id is 12 ASCII characters, not {claims.token_id!r}")
         with self._lock:
             self._claims[claims.token_id] = claims
-            sealed = self._encipher.update(block)
+            sealed = self._cipher()[0].update(block)
         return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
 
     def open(self, token: str) -> ChatTokenClaims:
@@ -71,7 +78,7 @@ class TokenSealer:
             if len(raw) != _BLOCK:
                 raise ValueError("not one block")
             with self._lock:
-                plain = self._decipher.update(raw)
+                plain = self._cipher()[1].update(raw)
                 if not plain.endswith(_REDUNDANCY):
                     raise ValueError("altered")
                 return self._claims[plain[: -len(_REDUNDANCY)].decode()]
