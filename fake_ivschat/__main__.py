@@ -17,7 +17,11 @@ from ._service.options import DEFAULT_ACCOUNT_ID
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m fake_ivschat", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m fake_ivschat",
+        description="An in-process fake of Amazon IVS Chat: serve it to real clients on loopback,"
+        " or watch a scripted chat played on it.",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
     serve = commands.add_parser(
         "serve",

@@ -66,3 +66,12 @@ def test_help_lists_both_commands(capsys: pytest.CaptureFixture[str]) -> None:
     commands = capsys.readouterr().out.split("positional arguments:")[1]
     assert re.search(r"^ +serve +serve a fake", commands, re.MULTILINE)
     assert re.search(r"^ +demo +print a scripted chat", commands, re.MULTILINE)
+
+
+def test_the_readme_shows_what_the_demo_prints(demo: subprocess.CompletedProcess[str]) -> None:
+    readme = (ROOT / "README.md").read_text()
+    after = readme.split("python -m fake_ivschat demo\n```", 1)[1]
+    shown = re.search(r"```\n(\[.*?)```", after, flags=re.DOTALL)
+    assert shown is not None, "the README shows no transcript after the demo command"
+    printed = [line for line in demo.stdout.splitlines() if line.startswith("[")]
+    assert shown.group(1).splitlines() == printed
