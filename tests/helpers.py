@@ -50,3 +50,17 @@ def within(seconds: float, call: Callable[[], T]) -> T:
         raise value
     result: T = value
     return result
+
+
+def authorization_of(client: Any) -> list[str]:
+    """The Authorization header of each request ``client`` signs from now on ("(unsigned)" for
+    one it does not sign)."""
+    seen: list[str] = []
+
+    def capture(request: Any, **_: Any) -> None:
+        value = request.headers.get("Authorization")
+        seen.append(value.decode() if isinstance(value, bytes) else value or "(unsigned)")
+
+    # Registered after the client's signer, so it sees the signed request.
+    client.meta.events.register(f"request-created.{client.meta.service_model.service_id}", capture)
+    return seen

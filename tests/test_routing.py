@@ -19,6 +19,7 @@ from aws_env import metadata_listener, without_aws
 from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError, NoCredentialsError, ProfileNotFound
 from botocore.stub import Stubber
+from helpers import authorization_of
 
 from fake_ivschat import FakeIvsChat, mock_ivschat
 
@@ -34,19 +35,6 @@ def no_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     yield
     assert botocore.client.BaseClient._make_api_call is ORIGINAL_MAKE_API_CALL
     assert botocore.session.Session.create_client is ORIGINAL_CREATE_CLIENT
-
-
-def authorization_of(client: Any) -> list[str]:
-    """The Authorization header of each request the client signs from now on."""
-    seen: list[str] = []
-
-    def capture(request: Any, **_: Any) -> None:
-        value = request.headers.get("Authorization")
-        seen.append(value.decode() if isinstance(value, bytes) else value or "(unsigned)")
-
-    # Registered after the client's signer, so it sees the signed request.
-    client.meta.events.register(f"request-created.{client.meta.service_model.service_id}", capture)
-    return seen
 
 
 # ------------------------------------------------------------------- ways to a client

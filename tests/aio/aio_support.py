@@ -16,10 +16,12 @@ import importlib
 import os
 import random
 from collections.abc import Coroutine, Iterator
+from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
 
 import pytest
+from aws_env import without_aws
 
 # Set by .ci/run for each aio environment to the packages it installed, e.g. "aiobotocore".
 AIO_VARIABLE = "FAKE_IVSCHAT_AIO_TESTS"
@@ -75,6 +77,13 @@ def aiobotocore_restored() -> Iterator[None]:
     assert restored()
     yield
     assert restored()
+
+
+@pytest.fixture
+def no_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No credentials anywhere: the environment's are removed, the shared files missing."""
+    without_aws(monkeypatch, tmp_path)
+    yield
 
 
 @pytest.fixture

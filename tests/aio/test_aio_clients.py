@@ -4,9 +4,7 @@ hermetic alike; fake.attach()/detach() of aiobotocore clients; what happens with
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aio_support import (  # noqa: F401
@@ -14,30 +12,16 @@ from aio_support import (  # noqa: F401
     AioBaseClient,
     aiobotocore_restored,
     get_session,
+    no_aws,
     run,
 )
-from aws_env import without_aws
 from botocore.exceptions import NoCredentialsError
+from helpers import authorization_of
 
 import fake_ivschat._transport
 from fake_ivschat import FakeIvsChat, mock_ivschat
 
-
-@pytest.fixture(autouse=True)
-def no_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    without_aws(monkeypatch, tmp_path)
-    yield
-
-
-def authorization_of(client: Any) -> list[str]:
-    seen: list[str] = []
-
-    def capture(request: Any, **_: Any) -> None:
-        value = request.headers.get("Authorization")
-        seen.append(value.decode() if isinstance(value, bytes) else value or "(unsigned)")
-
-    client.meta.events.register(f"request-created.{client.meta.service_model.service_id}", capture)
-    return seen
+pytestmark = pytest.mark.usefixtures("no_aws")  # no credentials anywhere, in every test here
 
 
 # ------------------------------------------------------------------------- aio_client

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,35 +21,20 @@ from aio_support import (  # noqa: F401
     aioboto3_session,
     aiobotocore_restored,
     get_session,
+    no_aws,
     restored,
     run,
 )
-from aws_env import without_aws
 from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError, NoCredentialsError
+from helpers import authorization_of
 
 from fake_ivschat import FakeIvsChat, mock_ivschat
 
 ClientContext = Callable[[], Any]  # an ``async with`` context giving an ivschat client
 
 
-@pytest.fixture(autouse=True)
-def no_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """No credentials anywhere."""
-    without_aws(monkeypatch, tmp_path)
-    yield
-
-
-def authorization_of(client: Any) -> list[str]:
-    """The Authorization header of each request the client signs from now on."""
-    seen: list[str] = []
-
-    def capture(request: Any, **_: Any) -> None:
-        value = request.headers.get("Authorization")
-        seen.append(value.decode() if isinstance(value, bytes) else value or "(unsigned)")
-
-    client.meta.events.register(f"request-created.{client.meta.service_model.service_id}", capture)
-    return seen
+pytestmark = pytest.mark.usefixtures("no_aws")  # no credentials anywhere, in every test here
 
 
 # ------------------------------------------------------------------- ways to a client
