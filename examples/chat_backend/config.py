@@ -5,12 +5,12 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import boto3
 
-# With boto3-stubs[ivschat] installed, `mypy_boto3_ivschat.IvschatClient` types the client.
-IvschatClient = Any
+if TYPE_CHECKING:  # the stubs (boto3-stubs[ivschat]) type every call; nothing needs them to run
+    from mypy_boto3_ivschat import IvschatClient
 
 
 @dataclass(frozen=True)
@@ -35,4 +35,5 @@ class Settings:
 @functools.cache
 def ivschat() -> IvschatClient:
     """The process's ivschat client, made on first use (importing this module stays cheap)."""
-    return boto3.client("ivschat", region_name=Settings.from_env().region)
+    client: IvschatClient = boto3.client("ivschat", region_name=Settings.from_env().region)
+    return client

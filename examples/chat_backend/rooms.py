@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings, ivschat
+
+if TYPE_CHECKING:
+    from mypy_boto3_ivschat.type_defs import DestinationConfigurationTypeDef
 
 APP_TAG, APP = "app", "chat-backend"  # marks the rooms this backend owns (see cleaner.py)
 STREAM_TAG = "stream"
@@ -15,7 +18,9 @@ def chat_log_configuration(settings: Settings) -> str | None:
     """The ARN of this backend's logging configuration, created on first use; None when the
     settings name no destination."""
     if settings.chat_log_bucket:
-        destination: dict[str, Any] = {"s3": {"bucketName": settings.chat_log_bucket}}
+        destination: DestinationConfigurationTypeDef = {
+            "s3": {"bucketName": settings.chat_log_bucket}
+        }
     elif settings.chat_log_group:
         destination = {"cloudWatchLogs": {"logGroupName": settings.chat_log_group}}
     else:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .config import Settings, ivschat
 
-CAPABILITIES = {
+if TYPE_CHECKING:
+    from mypy_boto3_ivschat.literals import ChatTokenCapabilityType
+
+CAPABILITIES: dict[str, list[ChatTokenCapabilityType]] = {
     "viewer": ["SEND_MESSAGE"],
     "moderator": ["SEND_MESSAGE", "DELETE_MESSAGE", "DISCONNECT_USER"],
 }
