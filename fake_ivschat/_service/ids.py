@@ -10,6 +10,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 _ALPHABET = string.ascii_letters + string.digits
+# An id is 12 characters of _ALPHABET: one number below 62**12, written two characters at a time.
+_PAIRS = [first + second for first in _ALPHABET for second in _ALPHABET]
+_IDS = 62**12
+_BITS = _IDS.bit_length()
 _UUID4_KEEP = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)
 _UUID4_SET = (4 << 76) | (0x8000 << 48)
 
@@ -42,10 +46,22 @@ class IdGenerator:
         if self._chosen is not None:
             chosen, self._chosen = self._chosen, None
             return chosen
-        drawn = "".join(self._ids.choices(_ALPHABET, k=12))
+        drawn = self._draw()
         while drawn in self._taken:  # a seeded stream may draw an id a test chose
-            drawn = "".join(self._ids.choices(_ALPHABET, k=12))
+            drawn = self._draw()
         return drawn
+
+    def _draw(self) -> str:
+        # Uniform over the 62**12 ids (bits past the range are drawn again), from one draw of
+        # bits: hot, as rooms, tokens, messages and events each take an id.
+        number = self._ids.getrandbits(_BITS)
+        while number >= _IDS:
+            number = self._ids.getrandbits(_BITS)
+        pairs = []
+        for _ in range(6):
+            number, pair = divmod(number, 3844)
+            pairs.append(_PAIRS[pair])
+        return "".join(pairs)
 
     @contextmanager
     def choosing(self, resource_id: str | None) -> Iterator[None]:
