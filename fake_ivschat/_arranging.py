@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from . import _checks
-from ._records import freeze
+from ._frozen import freeze
 from ._service import arrange
 from ._service.state import ServiceState
 from ._transport import wire

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 import os
 import reprlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, ClassVar, NoReturn, TypeVar
+from typing import Any, Callable, TypeVar
+
+from ._frozen import CallDict, FrozenDict, FrozenList, frozen_call_value
 
 # How many recorded items an assertion failure lists (the most recent ones).
 MAX_LISTED = 30
@@ -81,8 +82,8 @@ class _FrozenOnRead:
     def __get__(self, call: object, owner: type | None = None) -> Any:
         values = vars(call)
         value = values[self._name]
-        if isinstance(value, dict) and not isinstance(value, _CallDict):
-            value = values[self._name] = _frozen(value, _CallDict, _CallList)
+        if isinstance(value, dict) and not isinstance(value, CallDict):
+            value = values[self._name] = frozen_call_value(value)
         return value
 
     def __set__(self, call: object, value: Any) -> None:
@@ -163,6 +164,18 @@ class RecordedMessage:
             f"<RecordedMessage {_short.repr(self.content)} from {self.sender_user_id!r} "
             f"in {self.room_arn} id={self.id}>"
         )
+
+
+Record = TypeVar("Record", "RecordedCall", "RecordedEvent", "RecordedMessage")
+
+
+def made(kind: type[Record], **fields: Any) -> Record:
+    """A record with ``fields`` (every field of ``kind``), as its constructor makes it but in one
+    update of its dict: the frozen dataclass's own sets each field through ``object.__setattr__``,
+    and the fake records every call, event and message."""
+    record = object.__new__(kind)
+    vars(record).update(fields)
+    return record
 
 
 def _has(values: Mapping[str, Any], wanted: Mapping[str, Any] | None) -> bool:
@@ -306,95 +319,3 @@ def expect_message(
     found = [m for m in messages if m.matches(room, content, user_id, attributes)]
     wanted = wanted_message(content, room, user_id, attributes)
     return expect(found, wanted, "messages", messages)
-
-
-_FRAMES = "Delivered frames and records are read-only (every holder shares them); change a copy:"
-_CALLS = "Recorded calls are read-only (they keep what was sent and answered); change a copy:"
-
-
-class FrozenDict(dict):  # type: ignore[type-arg]
-    """A read-only dict: a frame or record as the fake delivered it, shared by every holder.
-
-    Delivering one object to every connection of a crowded room (instead of a copy each) keeps
-    fan-out cheap; being read-only, no holder can change what another sees. ``dict(frame)`` or
-    ``copy.deepcopy(frame)`` gives a plain, mutable copy.
-    """
-
-    __slots__ = ()
-    _refusal: ClassVar[str] = f"{_FRAMES} dict(frame) or copy.deepcopy(frame)."
-
-    def _refuse(self, *_: Any, **__: Any) -> NoReturn:
-        raise TypeError(self._refusal)
-
-    __setitem__ = __delitem__ = __ior__ = _refuse
-    clear = pop = popitem = setdefault = update = _refuse
-
-    def __copy__(self) -> dict[str, Any]:
-        return dict(self)
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
-        return {key: copy.deepcopy(value, memo) for key, value in self.items()}
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (dict(self),))
-
-
-class FrozenList(list):  # type: ignore[type-arg]
-    """A read-only list, equal to a plain list with the same items; ``list(value)`` or
-    ``copy.deepcopy(value)`` gives a mutable copy."""
-
-    __slots__ = ()
-    _refusal: ClassVar[str] = f"{_FRAMES} list(value) or copy.deepcopy(value)."
-
-    def _refuse(self, *_: Any, **__: Any) -> NoReturn:
-        raise TypeError(self._refusal)
-
-    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
-    append = clear = extend = insert = pop = remove = reverse = sort = _refuse
-
-    def __copy__(self) -> list[Any]:
-        return list(self)
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> list[Any]:
-        return [copy.deepcopy(value, memo) for value in self]
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (list(self),))
-
-
-_CALL_COPY = f"{_CALLS} copy.deepcopy(call.params) or copy.deepcopy(call.response)."
-
-
-class _CallDict(FrozenDict):
-    __slots__ = ()
-    _refusal = _CALL_COPY
-
-
-class _CallList(FrozenList):
-    __slots__ = ()
-    _refusal = _CALL_COPY
-
-
-def freeze(value: dict[str, Any]) -> FrozenDict:
-    """``value`` as a FrozenDict, nested dicts and lists read-only too."""
-    frozen: FrozenDict = _frozen(value, FrozenDict, FrozenList)
-    return frozen
-
-
-_CONTAINERS = (dict, list)
-
-
-def _frozen(value: Any, mapping: type[FrozenDict], sequence: type[FrozenList]) -> Any:
-    # Every recorded call is frozen, so this is hot: one C-level copy, then only the nested
-    # containers replaced (scalars are passed over without a call).
-    if isinstance(value, dict):
-        frozen = mapping(value)
-        for key, item in value.items():
-            if isinstance(item, _CONTAINERS):
-                dict.__setitem__(frozen, key, _frozen(item, mapping, sequence))
-        return frozen
-    if isinstance(value, list):
-        return sequence(
-            [_frozen(v, mapping, sequence) if isinstance(v, _CONTAINERS) else v for v in value]
-        )
-    return value

@@ -27,7 +27,7 @@ from moto_logs import (
 )
 
 from fake_ivschat import FakeIvsChat
-from fake_ivschat._records import freeze
+from fake_ivschat._frozen import freeze
 from fake_ivschat._service.chatlog_records import ChatLog
 
 SURROGATE = "\ud800"  # half of a UTF-16 pair: a str Python holds, but no UTF-8 encodes

@@ -4,6 +4,7 @@ with its response or its error."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import pickle
 from typing import Any, Callable, cast
@@ -158,3 +159,28 @@ def test_copies_of_recorded_calls_are_plain_and_mutable(fake: FakeIvsChat, clien
     assert room.response is not None and room.response["tags"] == {"team": "a"}
     assert json.loads(json.dumps(token.params)) == token.params
     assert pickle.loads(pickle.dumps(room)) == room
+
+
+def test_every_record_is_complete_and_behaves_as_its_class_makes_it(
+    fake: FakeIvsChat, client: Any
+) -> None:
+    arn = client.create_room(name="lobby")["arn"]
+    client.send_event(roomIdentifier=arn, eventName="app:e", attributes={"k": "v"})
+    token = client.create_chat_token(
+        roomIdentifier=arn, userId="ann", capabilities=["SEND_MESSAGE"]
+    )
+    fake.connect(token["token"]).send_message("hi")
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.get_room(identifier=arn[:-12] + "a" * 12)
+    records: list[Any] = [*fake.calls, *fake.events(arn), *fake.messages(arn)]
+    assert {type(record).__name__ for record in records} == {
+        "RecordedCall",
+        "RecordedEvent",
+        "RecordedMessage",
+    }
+    for record in records:
+        values = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+        again = type(record)(**values)  # the dataclass's own constructor
+        assert again == record and hash(again) == hash(record) and repr(again) == repr(record)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            record.operation = "x"

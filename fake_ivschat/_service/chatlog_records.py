@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, NamedTuple, Protocol
 
-from .._records import FrozenDict, freeze
+from .._frozen import FrozenDict, freeze
 from . import clock
 
 LOG_VERSION = "1.0"

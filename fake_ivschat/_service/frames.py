@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._records import RecordedEvent, RecordedMessage, freeze
+from .._frozen import freeze
+from .._records import RecordedEvent, RecordedMessage, made
 from . import clock
 from .tokens import ChatTokenClaims
 
@@ -38,7 +39,8 @@ def message(
             "SendTime": clock.rfc3339_nano(ns),
         }
     )
-    return RecordedMessage(
+    return made(
+        RecordedMessage,
         room_arn=room_arn,
         id=message_id,
         content=content,
@@ -69,7 +71,8 @@ def event(
             "SendTime": clock.rfc3339_nano(ns),
         }
     )
-    return RecordedEvent(
+    return made(
+        RecordedEvent,
         room_arn=room_arn,
         id=event_id,
         event_name=name,

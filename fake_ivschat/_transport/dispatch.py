@@ -11,7 +11,7 @@ from botocore import xform_name
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.client import BaseClient
 
-from .._records import RecordedCall
+from .._records import RecordedCall, made
 from .._service import clock, model
 from .._service.errors import MESSAGES, InternalServerException, ServiceError
 from .._service.options import DEFAULT_REGION
@@ -101,13 +101,31 @@ class Dispatcher:
             except Exception as raised:  # anything but a ServiceError is a bug of the fake
                 error = raised if isinstance(raised, ServiceError) else _internal(operation, raised)
                 self.calls.append(
-                    RecordedCall(
-                        operation, region, account_id, params, None, error.code, error.message
+                    made(
+                        RecordedCall,
+                        operation=operation,
+                        region=region,
+                        account_id=account_id,
+                        params=params,
+                        response=None,
+                        error=error.code,
+                        error_message=error.message,
                     )
                 )
                 return wire.failure(request.url, error, request_id)
             fault = injected.kind if injected is not None else None
-            self.calls.append(RecordedCall(operation, region, account_id, params, result, fault))
+            self.calls.append(
+                made(
+                    RecordedCall,
+                    operation=operation,
+                    region=region,
+                    account_id=account_id,
+                    params=params,
+                    response=result,
+                    error=fault,
+                    error_message=None,
+                )
+            )
         return injected.play(request.url) if injected is not None else response
 
     def _next_injected(self, operation: str) -> faults.Outcome | None:
