@@ -120,6 +120,20 @@ def test_damaged_token_is_refused(fake: FakeIvsChat, client: Any, room: Any, dam
     assert fake.decode_token(token).user_id == "alice"
 
 
+def test_the_claims_a_token_reveals_are_read_only(
+    fake: FakeIvsChat, client: Any, room: Any
+) -> None:
+    token = client.create_chat_token(
+        roomIdentifier=room["arn"], userId="alice", attributes={"role": "viewer"}
+    )["token"]
+    claims = fake.decode_token(token)
+    with pytest.raises(TypeError, match="read-only"):
+        claims.attributes["role"] = "moderator"  # type: ignore[index]
+    # What the fake keeps is what the next reader and the connection see.
+    assert fake.decode_token(token).attributes == {"role": "viewer"}
+    assert fake.connect(token).claims.attributes == {"role": "viewer"}
+
+
 def test_token_of_another_fake_is_refused(fake: FakeIvsChat, client: Any, room: Any) -> None:
     token = client.create_chat_token(roomIdentifier=room["arn"], userId="alice")["token"]
     # Same seed, same room ARN: still another instance, with its own key.

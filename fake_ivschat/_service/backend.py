@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Protocol
 
+from .._frozen import FrozenDict
 from . import clock
 from .connection import ROOM_DELETED
 from .errors import (
@@ -243,7 +244,7 @@ class RegionState:
             room_arn=room.arn,
             user_id=params["userId"],
             capabilities=tuple(params.get("capabilities", ())),
-            attributes=dict(params.get("attributes", {})),
+            attributes=FrozenDict(params.get("attributes", {})),
             session_duration_minutes=minutes,
             token_expiration_ns=now
             + self.shared.quotas.token_lifetime_seconds * clock.NS_PER_SECOND,

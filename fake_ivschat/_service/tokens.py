@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -27,7 +28,7 @@ class ChatTokenClaims:
     room_arn: str
     user_id: str
     capabilities: tuple[str, ...]
-    attributes: dict[str, str] = field(hash=False)
+    attributes: Mapping[str, str] = field(hash=False)  # read-only: the fake keeps the claims
     session_duration_minutes: int
     token_expiration_ns: int = field(repr=False)
     session_expiration_ns: int = field(repr=False)
