@@ -66,6 +66,20 @@ def test_every_way_of_making_a_client_reaches_the_active_fake(make: Callable[[],
         assert fake.client(REGION).get_room(identifier=room["arn"])["name"] == "lobby"
 
 
+@pytest.mark.parametrize("register", ["register", "register_first"])
+def test_the_fake_answers_before_any_before_send_handler_of_a_bound_client(register: str) -> None:
+    ran: list[str] = []
+    with mock_ivschat() as fake:
+        client = boto3.client("ivschat", region_name=REGION)
+        # Registered after binding: a register_first would come before a registered transport.
+        getattr(client.meta.events, register)(
+            "before-send.ivschat", lambda **_: ran.append("handler")
+        )
+        client.create_room(name="lobby")
+        fake.assert_called("CreateRoom", name="lobby")
+    assert ran == []  # as if the request had gone out: no one else answers or waits
+
+
 def test_clients_made_while_active_sign_with_static_dummy_credentials() -> None:
     with mock_ivschat():
         client = boto3.client("ivschat", region_name=REGION)
