@@ -200,7 +200,11 @@ def test_the_marker_is_registered(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["@pytest.mark.fake_ivschat(**options): FakeIvsChat keyword*"])
 
 
-def test_works_with_pytest_xdist(pytester: pytest.Pytester) -> None:
+def test_works_with_pytest_xdist(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The workers import this checkout's package, however (or wherever) it is installed.
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[1]))
     pytester.makepyfile(
         """
         import boto3
