@@ -190,6 +190,30 @@ def test_attach_and_detach_an_existing_client_without_activation() -> None:
         client.list_rooms()
 
 
+def test_a_client_whose_emit_is_already_wrapped_is_answered_and_given_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeIvsChat()
+    client = fake.client(region_name=REGION, config=Config(retries={"mode": "standard"}))
+    fake.detach(client)
+    seen: list[str] = []
+    plain_emit = client.meta.events.emit
+
+    def tracing_emit(event_name: str, **kwargs: Any) -> Any:  # e.g. a tracing library's
+        seen.append(event_name)
+        return plain_emit(event_name, **kwargs)
+
+    monkeypatch.setattr(client.meta.events, "emit", tracing_emit)
+    fake.attach(client)
+    fake.inject_error("SendEvent", "ThrottlingException")
+    arn = client.create_room(name="traced")["arn"]
+    sent = client.send_event(roomIdentifier=arn, eventName="app:e")
+    assert sent["ResponseMetadata"]["RetryAttempts"] == 1  # retried, without waiting
+    assert "after-call.ivschat.CreateRoom" in seen  # every event still went through the tracer
+    fake.detach(client)
+    assert client.meta.events.emit is tracing_emit
+
+
 # ---------------------------------------------------------------- other services
 
 

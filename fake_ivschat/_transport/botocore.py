@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import botocore
+import botocore.hooks
 import botocore.session
 from botocore.client import BaseClient
 
@@ -80,7 +81,45 @@ class _BoundEmit(EmitShim):
         return self.without_delay(responses) if kind == RETRY and self.enabled else responses
 
 
+class _AliasingBoundEmit(_BoundEmit):
+    """:class:`_BoundEmit` for botocore's own ``EventAliaser`` with its standard aliases: does
+    what its ``emit`` does (alias the name, then emit on the inner emitter) itself, so that an
+    ordinary event costs no call more than unbound (measured: 3-5% of a whole call)."""
+
+    def __init__(self, events: Any, transport: Transport, on_wait: OnWait | None = None) -> None:
+        super().__init__(events, transport, on_wait)
+        self._alias: Callable[[str], str] = events._alias_event_name
+        self._emit: Callable[..., Responses] = events._emitter.emit
+
+    def __call__(self, event_name: str, **kwargs: Any) -> Responses:
+        kind = _kinds.get(event_name, "")
+        if kind == "":
+            kind = _event_kind(event_name)
+        if kind is None or not self.enabled:
+            aliased = _aliased.get(event_name)
+            if aliased is None:
+                aliased = _aliased[event_name] = self._alias(event_name)
+            return self._emit(aliased, **kwargs)
+        if kind == SEND:
+            return self.answer(event_name, kwargs)
+        return self.without_delay(self.inner(event_name, **kwargs))
+
+
+def _plain_aliaser(events: Any) -> bool:
+    """Whether ``events`` is botocore's EventAliaser as botocore makes it for a client (what
+    :class:`_AliasingBoundEmit` relies on), with nothing put over its ``emit``."""
+    return (
+        type(events) is botocore.hooks.EventAliaser
+        and "emit" not in vars(events)
+        and getattr(events, "_event_aliases", None) == botocore.hooks.EVENT_ALIASES
+        and callable(getattr(events, "_alias_event_name", None))
+        and callable(getattr(getattr(events, "_emitter", None), "emit", None))
+    )
+
+
 SEND, RETRY = "before-send.", "needs-retry."
+# Event names as botocore's standard aliases rename them (the same for every client).
+_aliased: dict[str, str] = {}
 _kinds: dict[str, str | None] = {}  # an ivschat client's event names: a few per operation
 
 
@@ -145,6 +184,8 @@ def bind(
                 f"choose-signer.{SERVICE_NAME}", _unsigned, unique_id=f"{tag}-unsigned"
             )
         had_own_emit = "emit" in vars(events)
+        if shim is _BoundEmit and _plain_aliaser(events):
+            shim = _AliasingBoundEmit
         emit = shim(events, transport, on_wait)
         events.emit = emit
         _bindings[client] = _Binding(owner, tag, signed, routed, emit, had_own_emit)
