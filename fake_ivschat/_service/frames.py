@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._frozen import freeze
+from .._frozen import FrozenDict, freeze
 from .._records import RecordedEvent, RecordedMessage, made
 from . import clock
 from .tokens import ChatTokenClaims
@@ -28,14 +28,17 @@ def message(
     ns: int,
 ) -> RecordedMessage:
     """A MESSAGE frame sent at ``ns`` (the record's ``payload``), with its record."""
-    frame = freeze(
+    # Read-only as built (no generic freeze of the whole frame: a frame is made per message).
+    frame = FrozenDict(
         {
             "Type": "MESSAGE",
             "Id": message_id,
             "RequestId": request_id,
             "Content": content,
-            "Attributes": attributes,
-            "Sender": {"UserId": sender.user_id, "Attributes": sender.attributes},
+            "Attributes": freeze(attributes),
+            "Sender": FrozenDict(
+                {"UserId": sender.user_id, "Attributes": _read_only(sender.attributes)}
+            ),
             "SendTime": clock.rfc3339_nano(ns),
         }
     )
@@ -61,13 +64,13 @@ def event(
     ns: int,
 ) -> RecordedEvent:
     """An EVENT frame sent at ``ns`` (the record's ``payload``), with its record."""
-    frame = freeze(
+    frame = FrozenDict(
         {
             "Type": "EVENT",
             "Id": event_id,
             "RequestId": request_id,
             "EventName": name,
-            "Attributes": attributes,
+            "Attributes": freeze(attributes),
             "SendTime": clock.rfc3339_nano(ns),
         }
     )
@@ -81,6 +84,11 @@ def event(
         send_time=clock.to_datetime(ns),
         payload=frame,
     )
+
+
+def _read_only(attributes: Mapping[str, str]) -> FrozenDict:
+    # A token's attributes are read-only already (shared, like the frames).
+    return attributes if isinstance(attributes, FrozenDict) else freeze(dict(attributes))
 
 
 def error(frame_id: str, request_id: str, code: int, message: str) -> Frame:

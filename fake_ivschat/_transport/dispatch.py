@@ -86,7 +86,7 @@ class Dispatcher:
         (botocore's exception raised, or a bare HTTP error), anything else is an HTTP answer."""
         with self._state.lock:
             request_id = self._state.ids.request_id()
-            injected = self._next_injected(operation)
+            injected = self._next_injected(operation) if self._injected else None
             params: dict[str, Any] = {}
             result: dict[str, Any] | None = None
             try:
