@@ -166,13 +166,14 @@ class RecordedMessage:
         )
 
 
-Record = TypeVar("Record", "RecordedCall", "RecordedEvent", "RecordedMessage")
+Record = TypeVar("Record")
 
 
 def made(kind: type[Record], **fields: Any) -> Record:
-    """A record with ``fields`` (every field of ``kind``), as its constructor makes it but in one
-    update of its dict: the frozen dataclass's own sets each field through ``object.__setattr__``,
-    and the fake records every call, event and message."""
+    """An instance of the frozen dataclass ``kind`` (no slots, no ``__post_init__``) with
+    ``fields``, every one of them, as its constructor makes it but in one update of its dict: the
+    constructor sets each field through ``object.__setattr__``, and the fake makes one per call,
+    event, message and token."""
     record = object.__new__(kind)
     vars(record).update(fields)
     return record

@@ -4,6 +4,7 @@ opaque and bound to the fake that issued them."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -132,6 +133,18 @@ def test_the_claims_a_token_reveals_are_read_only(
     # What the fake keeps is what the next reader and the connection see.
     assert fake.decode_token(token).attributes == {"role": "viewer"}
     assert fake.connect(token).claims.attributes == {"role": "viewer"}
+
+
+def test_claims_are_complete_and_behave_as_their_class_makes_them(
+    fake: FakeIvsChat, client: Any, room: Any
+) -> None:
+    token = client.create_chat_token(roomIdentifier=room["arn"], userId="alice")["token"]
+    claims = fake.decode_token(token)
+    values = {f.name: getattr(claims, f.name) for f in dataclasses.fields(claims)}
+    again = type(claims)(**values)
+    assert again == claims and hash(again) == hash(claims) and repr(again) == repr(claims)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        claims.user_id = "mallory"  # type: ignore[misc]
 
 
 def test_token_of_another_fake_is_refused(fake: FakeIvsChat, client: Any, room: Any) -> None:

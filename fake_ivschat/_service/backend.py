@@ -11,6 +11,7 @@ import re
 from typing import Any, Protocol
 
 from .._frozen import FrozenDict
+from .._records import made
 from . import clock
 from .connection import ROOM_DELETED
 from .errors import (
@@ -239,7 +240,8 @@ class RegionState:
         room = self.room(params["roomIdentifier"])
         now = clock.now_ns()
         minutes = params.get("sessionDurationInMinutes", 60)
-        claims = ChatTokenClaims(
+        claims = made(
+            ChatTokenClaims,
             token_id=self.shared.ids.resource_id(),
             room_arn=room.arn,
             user_id=params["userId"],
