@@ -102,7 +102,14 @@ def _body(body: Any) -> dict[str, Any]:
         return {}
     try:
         text = body.decode() if isinstance(body, (bytes, bytearray)) else body
-        params = _parse(text)
+        # json.loads(text) without its Python layers for the body botocore sends (hot: every
+        # request); anything else (whitespace around it, an error to word) the long way.
+        try:
+            params, end = _scan(text, 0)
+        except StopIteration:
+            end = -1
+        if end != len(text):
+            params = json.loads(text)
     except (UnicodeDecodeError, ValueError, TypeError) as error:
         raise SerializationException(MESSAGES["body_not_json"].format(error=error)) from None
     if not isinstance(params, dict):
@@ -112,18 +119,6 @@ def _body(body: Any) -> dict[str, Any]:
 
 # The C scanner, when the interpreter has it (typeshed does not declare the attribute).
 _scan: Callable[[str, int], tuple[Any, int]] = getattr(json.JSONDecoder(), "scan_once")  # noqa: B009
-
-
-def _parse(text: str) -> Any:
-    """``json.loads(text)``, without its Python layers for the body botocore sends (hot: every
-    request); anything else (whitespace around it, an error to word) the long way."""
-    try:
-        value, end = _scan(text, 0)
-        if end == len(text):
-            return value
-    except (StopIteration, ValueError):
-        pass
-    return json.loads(text)
 
 
 class _Raw:
