@@ -254,8 +254,8 @@ class RegionState:
         )
         return {
             "token": self.shared.sealer.seal(claims),
-            "tokenExpirationTime": clock.iso_ms(clock.to_ms(claims.token_expiration_ns)),
-            "sessionExpirationTime": clock.iso_ms(clock.to_ms(claims.session_expiration_ns)),
+            "tokenExpirationTime": clock.iso_ms(claims.token_expiration_ns // clock.NS_PER_MS),
+            "sessionExpirationTime": clock.iso_ms(claims.session_expiration_ns // clock.NS_PER_MS),
         }
 
     def send_event(self, params: dict[str, Any]) -> dict[str, Any]:

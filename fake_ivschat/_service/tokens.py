@@ -17,6 +17,7 @@ from .clock import to_datetime
 from .errors import InvalidTokenError
 
 _NONCE_BYTES = 12
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
 _ASSOCIATED_DATA = b"fake-ivschat chat token v2"
 
 
@@ -58,8 +59,10 @@ class TokenSealer:
     def seal(self, claims: ChatTokenClaims) -> str:
         self._claims[claims.token_id] = claims
         nonce = next(self._nonces).to_bytes(_NONCE_BYTES, "big")
-        sealed = nonce + self._cipher().encrypt(nonce, claims.token_id.encode(), _ASSOCIATED_DATA)
-        return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
+        aead = self._aead or self._cipher()
+        sealed = nonce + aead.encrypt(nonce, claims.token_id.encode(), _ASSOCIATED_DATA)
+        # URL-safe base64 without padding, in C calls only (a token is made per CreateChatToken).
+        return binascii.b2a_base64(sealed, newline=False).translate(_URL_SAFE).decode().rstrip("=")
 
     def open(self, token: str) -> ChatTokenClaims:
         try:
