@@ -275,8 +275,9 @@ def _structure(shape: model.Shape) -> Check:
         # A JSON null member is an absent one, as in every AWS JSON protocol. botocore drops
         # top-level Nones but sends nested ones (with parameter validation off): drop them here,
         # on the freshly decoded request, so that nothing after validation ever sees a null.
-        for name in [name for name, member in value.items() if member is None]:
-            del value[name]
+        if None in value.values():
+            for name in [name for name, member in value.items() if member is None]:
+                del value[name]
         prefix = f"{path}." if path else ""
         for name, member_check, is_required in members:
             if name in value:
