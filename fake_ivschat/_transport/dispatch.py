@@ -89,6 +89,9 @@ class Dispatcher:
             injected = self._next_injected(operation) if self._injected else None
             params: dict[str, Any] = {}
             result: dict[str, Any] | None = None
+            error: str | None = None  # the error code, or the transport fault played
+            message: str | None = None
+            answer: AWSResponse | None = None  # None: a transport fault, played below
             try:
                 params = wire.decode(operation, request)
                 if isinstance(injected, ServiceError):
@@ -97,23 +100,15 @@ class Dispatcher:
                     validate(operation, params)
                     state = self._state.region(account_id, region)
                     result = getattr(state, _METHODS[operation])(params)
-                    response = wire.success(operation, request.url, result, request_id)
+                    answer = wire.success(operation, request.url, result, request_id)
+                else:
+                    error = injected.kind
             except Exception as raised:  # anything but a ServiceError is a bug of the fake
-                error = raised if isinstance(raised, ServiceError) else _internal(operation, raised)
-                self.calls.append(
-                    made(
-                        RecordedCall,
-                        operation=operation,
-                        region=region,
-                        account_id=account_id,
-                        params=params,
-                        response=None,
-                        error=error.code,
-                        error_message=error.message,
-                    )
+                failed = (
+                    raised if isinstance(raised, ServiceError) else _internal(operation, raised)
                 )
-                return wire.failure(request.url, error, request_id)
-            fault = injected.kind if injected is not None else None
+                result, error, message = None, failed.code, failed.message
+                answer = wire.failure(request.url, failed, request_id)
             self.calls.append(
                 made(
                     RecordedCall,
@@ -122,11 +117,14 @@ class Dispatcher:
                     account_id=account_id,
                     params=params,
                     response=result,
-                    error=fault,
-                    error_message=None,
+                    error=error,
+                    error_message=message,
                 )
             )
-        return injected.play(request.url) if injected is not None else response
+        if answer is None:  # outside the lock: playing a fault may raise botocore's exception
+            assert isinstance(injected, faults.Fault)
+            return injected.play(request.url)
+        return answer
 
     def _next_injected(self, operation: str) -> faults.Outcome | None:
         queue = self._injected.get(operation)
