@@ -234,6 +234,7 @@ def test_delivered_frames_are_read_only_so_no_holder_changes_what_another_sees(
     edits: list[Callable[[], object]] = [
         lambda: frame.__setitem__("Content", "changed"),
         lambda: frame["Sender"].__setitem__("UserId", "changed"),
+        lambda: frame["Sender"]["Attributes"].__setitem__("role", "changed"),
         lambda: bob.received[0]["Attributes"].update(k="changed"),
         lambda: cast(Any, fake.messages()[0].attributes).pop("k"),
         lambda: frame.clear(),

@@ -36,9 +36,8 @@ def message(
             "RequestId": request_id,
             "Content": content,
             "Attributes": freeze(attributes),
-            "Sender": FrozenDict(
-                {"UserId": sender.user_id, "Attributes": _read_only(sender.attributes)}
-            ),
+            # A token's attributes are read-only already (the fake keeps them).
+            "Sender": FrozenDict({"UserId": sender.user_id, "Attributes": sender.attributes}),
             "SendTime": clock.rfc3339_nano(ns),
         }
     )
@@ -84,11 +83,6 @@ def event(
         send_time=clock.to_datetime(ns),
         payload=frame,
     )
-
-
-def _read_only(attributes: Mapping[str, str]) -> FrozenDict:
-    # A token's attributes are read-only already (shared, like the frames).
-    return attributes if isinstance(attributes, FrozenDict) else freeze(dict(attributes))
 
 
 def error(frame_id: str, request_id: str, code: int, message: str) -> Frame:
