@@ -21,7 +21,6 @@ from ._service import model
 from ._service.backend import RegionState
 from ._service.chatlogs import LogDeliveryFailure
 from ._service.connection import ChatConnection
-from ._service.model import DUMMY_CREDENTIALS
 from ._service.options import (
     DEFAULT_ACCOUNT_ID,
     DEFAULT_REGION,
@@ -117,8 +116,7 @@ class FakeIvsChat(ReadBack, Arranging):
         credentials file (botocore's defaults apply; pass ``config=`` to change them) and signs
         with dummy credentials unless given some.
         """
-        if kwargs.get("aws_access_key_id") is None and kwargs.get("aws_secret_access_key") is None:
-            kwargs.update(DUMMY_CREDENTIALS)
+        model.dummy_credentials(kwargs)
         client: IvschatClient = model.botocore_session().create_client(
             model.SERVICE_NAME, region_name=region_name, **kwargs
         )

@@ -23,6 +23,16 @@ DUMMY_CREDENTIALS = {
     "aws_session_token": "fake-ivschat-testing-session",
 }
 
+
+def dummy_credentials(given: dict[str, Any]) -> None:
+    """Put :data:`DUMMY_CREDENTIALS` in ``create_client`` arguments that name no key (absent or
+    None, as aioboto3 passes them), so that botocore looks none up."""
+    if given.get("aws_access_key_id") is None and given.get("aws_secret_access_key") is None:
+        for name, value in DUMMY_CREDENTIALS.items():
+            if given.get(name) is None:
+                given[name] = value
+
+
 __all__ = [
     "DUMMY_CREDENTIALS",
     "SERVICE_NAME",
@@ -32,6 +42,7 @@ __all__ = [
     "ServiceModel",
     "Shape",
     "StructureShape",
+    "dummy_credentials",
 ]
 
 

@@ -95,8 +95,7 @@ def client(
 ) -> contextlib.AbstractAsyncContextManager[Any]:
     """An aiobotocore ivschat client from a hermetic session, bound by ``bind_client`` once
     made; like ``session.create_client()``, entered with ``async with``."""
-    if kwargs.get("aws_access_key_id") is None and kwargs.get("aws_secret_access_key") is None:
-        kwargs = {**kwargs, **model.DUMMY_CREDENTIALS}
+    model.dummy_credentials(kwargs)
     made = _hermetic_session().create_client(model.SERVICE_NAME, region_name=region_name, **kwargs)
     return _bound(made, bind_client)
 

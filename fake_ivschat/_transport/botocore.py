@@ -17,7 +17,7 @@ import botocore.hooks
 import botocore.session
 from botocore.client import BaseClient
 
-from .._service.model import DUMMY_CREDENTIALS, SERVICE_NAME
+from .._service.model import SERVICE_NAME, dummy_credentials
 
 Transport = Callable[..., Any]
 OnWait = Callable[[float], None]  # told each retry delay (seconds) that was not slept
@@ -309,20 +309,13 @@ def routed_arguments(
         if (args[1] if len(args) > 1 else None) != SERVICE_NAME:
             return None
         kwargs = dict(kwargs)
-        _dummy_credentials(kwargs)
+        dummy_credentials(kwargs)
         return args, kwargs
     call = signature.bind(*args, **kwargs)
     if call.arguments.get("service_name") != SERVICE_NAME:
         return None
-    _dummy_credentials(call.arguments)
+    dummy_credentials(call.arguments)
     return call.args, call.kwargs
-
-
-def _dummy_credentials(given: dict[str, Any]) -> None:
-    if given.get("aws_access_key_id") is None and given.get("aws_secret_access_key") is None:
-        for name, value in DUMMY_CREDENTIALS.items():
-            if given.get(name) is None:
-                given[name] = value
 
 
 @functools.cache  # one wrapper per original: cheap activation
