@@ -162,3 +162,35 @@ def test_token_of_another_fake_is_refused(fake: FakeIvsChat, client: Any, room: 
 def test_invalid_token_error_is_a_value_error() -> None:
     with pytest.raises(ValueError):
         FakeIvsChat().decode_token("x")
+
+
+def test_every_token_of_a_long_run_opens_to_its_own_claims(
+    fake: FakeIvsChat, client: Any, room: Any
+) -> None:
+    # Enough tokens that the fake seals many of them ahead of their calls.
+    issued = {
+        f"user-{i}": client.create_chat_token(roomIdentifier=room["arn"], userId=f"user-{i}")[
+            "token"
+        ]
+        for i in range(150)
+    }
+    assert len(set(issued.values())) == len(issued)
+    for user_id, token in issued.items():
+        assert fake.decode_token(token).user_id == user_id
+
+
+def test_tokens_issued_before_a_reset_are_refused_after_it(fake: FakeIvsChat) -> None:
+    def tokens(user_id: str) -> list[str]:
+        client = fake.client(region_name=REGION)
+        arn = client.create_room(name="lobby")["arn"]
+        return [
+            client.create_chat_token(roomIdentifier=arn, userId=user_id)["token"] for _ in range(5)
+        ]
+
+    before = tokens("alice")
+    fake.reset()
+    after = tokens("bob")
+    for token in before:
+        with pytest.raises(InvalidTokenError):
+            fake.decode_token(token)
+    assert [fake.decode_token(token).user_id for token in after] == ["bob"] * 5

@@ -57,8 +57,10 @@ class EmitShim:
 
     def without_delay(self, responses: Responses) -> Responses:
         """``needs-retry`` answers with every delay made 0, the delay told to ``on_wait``."""
-        # Only the first non-None answer is what botocore would sleep for.
+        # Only the first non-None answer is what botocore would sleep for; most calls get none.
         first = next((answer for _, answer in responses if answer is not None), None)
+        if first is None:
+            return responses
         delay = _delay(first)
         if self._on_wait is not None and delay:
             self._on_wait(delay)
@@ -95,14 +97,14 @@ class _AliasingBoundEmit(_BoundEmit):
         kind = _kinds.get(event_name, "")
         if kind == "":
             kind = _event_kind(event_name)
+        aliased = _aliased.get(event_name)
+        if aliased is None:
+            aliased = _aliased[event_name] = self._alias(event_name)
         if kind is None or not self.enabled:
-            aliased = _aliased.get(event_name)
-            if aliased is None:
-                aliased = _aliased[event_name] = self._alias(event_name)
             return self._emit(aliased, **kwargs)
         if kind == SEND:
             return self.answer(event_name, kwargs)
-        return self.without_delay(self.inner(event_name, **kwargs))
+        return self.without_delay(self._emit(aliased, **kwargs))
 
 
 def _plain_aliaser(events: Any) -> bool:
