@@ -50,6 +50,10 @@ class EmitShim:
         self._on_wait = on_wait
         self.enabled = True
 
+    def __call__(self, event_name: str, **kwargs: Any) -> Any:
+        """What the client's ``emit`` does now (awaitable for aiobotocore's)."""
+        raise NotImplementedError
+
     def kind(self, event_name: str) -> str | None:
         """``SEND``, ``RETRY`` or None (any other event, or no longer enabled)."""
         # Run for every event of every call: one dict lookup tells the two that matter.
