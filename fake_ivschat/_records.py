@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Callable, TypeVar
 
 from ._frozen import CallDict, FrozenDict, FrozenList, frozen_call_value
+from ._service.clock import to_datetime
 
 # How many recorded items an assertion failure lists (the most recent ones).
 MAX_LISTED = 30
@@ -71,28 +72,42 @@ class RecordedCall:
         )
 
 
-class _FrozenOnRead:
-    """A field of RecordedCall kept as given and made a read-only copy on its first read: every
-    call is recorded, few are read. Safe because the fake hands what it records (the decoded
-    request, the answer it built) to no one else, nor keeps any part of it."""
+class _OnFirstRead:
+    """A record's field kept as the fake gave it and converted on its first read (``convert``
+    answers None for a value already converted): every call, event and message is recorded, few
+    are read."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, convert: Callable[[Any], Any]) -> None:
         self._name = name
+        self._convert = convert
 
-    def __get__(self, call: object, owner: type | None = None) -> Any:
-        values = vars(call)
+    def __get__(self, record: object, owner: type | None = None) -> Any:
+        values = vars(record)
         value = values[self._name]
-        if isinstance(value, dict) and not isinstance(value, CallDict):
-            value = values[self._name] = frozen_call_value(value)
+        converted = self._convert(value)
+        if converted is not None:
+            value = values[self._name] = converted
         return value
 
-    def __set__(self, call: object, value: Any) -> None:
-        vars(call)[self._name] = value
+    def __set__(self, record: object, value: Any) -> None:
+        vars(record)[self._name] = value
+
+
+def _read_only_copy(value: Any) -> Any:
+    # Safe to copy only now because the fake hands what it records (the decoded request, the
+    # answer it built) to no one else, nor keeps any part of it.
+    if isinstance(value, dict) and not isinstance(value, CallDict):
+        return frozen_call_value(value)
+    return None
+
+
+def _datetime(value: Any) -> datetime | None:
+    return to_datetime(value) if isinstance(value, int) else None
 
 
 # After the class is made, so that the dataclass still sees two plain fields.
 for _name in ("params", "response"):
-    setattr(RecordedCall, _name, _FrozenOnRead(_name))
+    setattr(RecordedCall, _name, _OnFirstRead(_name, _read_only_copy))
 
 
 @dataclass(frozen=True)
@@ -165,6 +180,10 @@ class RecordedMessage:
             f"in {self.room_arn} id={self.id}>"
         )
 
+
+# The fake gives an event's or message's send time in nanoseconds: a datetime on first read.
+for _kind in (RecordedEvent, RecordedMessage):
+    setattr(_kind, "send_time", _OnFirstRead("send_time", _datetime))  # noqa: B010
 
 Record = TypeVar("Record")
 

@@ -49,7 +49,7 @@ def message(
         attributes=frame["Attributes"],
         sender_user_id=sender.user_id,
         sender_attributes=frame["Sender"]["Attributes"],
-        send_time=clock.to_datetime(ns),
+        send_time=ns,  # a datetime once read (_records.py)
         payload=frame,
     )
 
@@ -80,7 +80,7 @@ def event(
         event_name=name,
         attributes=frame["Attributes"],
         request_id=request_id,
-        send_time=clock.to_datetime(ns),
+        send_time=ns,  # a datetime once read (_records.py)
         payload=frame,
     )
 
