@@ -3,17 +3,38 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 # botocore retries ThrottlingException with backoff. One attempt in total: no retry at all
 # (``max_attempts`` would count retries only, so 1 would still retry once).
 T = TypeVar("T")
 
 NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+
+# The transport faults fake.inject_fault plays: the exception botocore raises for each, or the
+# bare status a load balancer answers. botocore ships no types: its exception classes are
+# declared here for what they are.
+RAISED_FAULTS: dict[str, type[Exception]] = {
+    "connection-error": EndpointConnectionError,
+    "connect-timeout": ConnectTimeoutError,
+    "read-timeout": ReadTimeoutError,
+    "connection-closed": ConnectionClosedError,
+}
+ANSWERED_FAULTS = {"http-502": 502, "http-503": 503, "http-504": 504}
+FAULT_KINDS = [*RAISED_FAULTS, *ANSWERED_FAULTS]
+# Attempts in all, as botocore documents them: legacy 5 by default, standard 3.
+RETRY_MODES = {"legacy": 5, "standard": 3}
 
 
 def body(response: dict[str, Any]) -> dict[str, Any]:
@@ -64,3 +85,13 @@ def authorization_of(client: Any) -> list[str]:
     # Registered after the client's signer, so it sees the signed request.
     client.meta.events.register(f"request-created.{client.meta.service_model.service_id}", capture)
     return seen
+
+
+def credentials_that_must_not_be_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Real-looking keys in the environment, and a config whose credential process does not
+    exist: a call that consults them fails or signs with them."""
+    config = tmp_path / "config"
+    config.write_text("[default]\ncredential_process = /nonexistent/credential-helper\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAREALKEYFROMENV00")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "real-secret")

@@ -19,7 +19,7 @@ from aws_env import metadata_listener, without_aws
 from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError, NoCredentialsError, ProfileNotFound
 from botocore.stub import Stubber
-from helpers import authorization_of
+from helpers import authorization_of, credentials_that_must_not_be_read
 
 from fake_ivschat import FakeIvsChat, mock_ivschat
 
@@ -92,12 +92,7 @@ def test_clients_made_while_active_sign_with_static_dummy_credentials() -> None:
 def test_credentials_in_the_environment_and_files_are_never_read(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    # Consulting this config would run a program that does not exist and fail the call.
-    config = tmp_path / "config"
-    config.write_text("[default]\ncredential_process = /nonexistent/credential-helper\n")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAREALKEYFROMENV00")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "real-secret")
+    credentials_that_must_not_be_read(monkeypatch, tmp_path)
     with mock_ivschat():
         client = boto3.Session().client("ivschat", region_name=REGION)
         headers = authorization_of(client)

@@ -8,31 +8,13 @@ from typing import Any
 
 import pytest
 from botocore.config import Config
-from botocore.exceptions import (
-    ClientError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    ReadTimeoutError,
-)
-from helpers import NO_RETRY
+from botocore.exceptions import ClientError
+from helpers import ANSWERED_FAULTS, FAULT_KINDS, NO_RETRY, RAISED_FAULTS, RETRY_MODES
 from sleeps import Sleeps
 
 from fake_ivschat import FakeIvsChat
 
 REGION = "us-west-2"
-
-# botocore ships no types: its exception classes are declared here for what they are.
-RAISED: dict[str, type[Exception]] = {
-    "connection-error": EndpointConnectionError,
-    "connect-timeout": ConnectTimeoutError,
-    "read-timeout": ReadTimeoutError,
-    "connection-closed": ConnectionClosedError,
-}
-ANSWERED = {"http-502": 502, "http-503": 503, "http-504": 504}
-KINDS = [*RAISED, *ANSWERED]
-# Attempts in all, as botocore documents them: legacy 5 by default, standard 3.
-MODES = {"legacy": 5, "standard": 3}
 
 
 @pytest.fixture
@@ -46,14 +28,14 @@ def attempts_of(fake: FakeIvsChat, operation: str) -> list[str | None]:
 
 def failure_of(call: Any, kind: str) -> Exception:
     """What the call raised, checked to be what botocore raises on that fault."""
-    expected: type[Exception] = RAISED.get(kind, ClientError)
+    expected: type[Exception] = RAISED_FAULTS.get(kind, ClientError)
     with pytest.raises(expected) as caught:
         call()
-    if kind in ANSWERED:
+    if kind in ANSWERED_FAULTS:
         answered = caught.value
         assert isinstance(answered, ClientError)
         response = answered.response
-        status = ANSWERED[kind]
+        status = ANSWERED_FAULTS[kind]
         assert response["Error"]["Code"] == str(status)
         assert response["ResponseMetadata"]["HTTPStatusCode"] == status
         assert response["ResponseMetadata"]["HTTPHeaders"]["content-type"] == "text/html"
@@ -61,8 +43,8 @@ def failure_of(call: Any, kind: str) -> Exception:
     return caught.value
 
 
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("mode", RETRY_MODES)
+@pytest.mark.parametrize("kind", FAULT_KINDS)
 def test_botocore_retries_each_fault_its_own_way(
     fake: FakeIvsChat, kind: str, mode: str, sleeps: Sleeps
 ) -> None:
@@ -70,16 +52,16 @@ def test_botocore_retries_each_fault_its_own_way(
     fake.inject_fault("ListRooms", kind, times=10)
     failure_of(client.list_rooms, kind)
     # botocore slept once per retry, for nothing: the fake took its backoff away.
-    assert sleeps.asked == [0] * (MODES[mode] - 1)
-    assert attempts_of(fake, "ListRooms") == [kind] * MODES[mode]
+    assert sleeps.asked == [0] * (RETRY_MODES[mode] - 1)
+    assert attempts_of(fake, "ListRooms") == [kind] * RETRY_MODES[mode]
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", FAULT_KINDS)
 def test_without_retries_the_fault_is_raised_bare(fake: FakeIvsChat, kind: str) -> None:
     client = fake.client(REGION, config=NO_RETRY)
     fake.inject_fault("CreateRoom", kind)
     error = failure_of(client.create_room, kind)
-    if kind in RAISED:
+    if kind in RAISED_FAULTS:
         url = f"https://ivschat.{REGION}.amazonaws.com/CreateRoom"
         assert (
             str(error)
@@ -97,7 +79,7 @@ def test_without_retries_the_fault_is_raised_bare(fake: FakeIvsChat, kind: str) 
     assert client.create_room()["arn"]
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", FAULT_KINDS)
 def test_a_fault_twice_then_success_on_the_third_attempt(
     fake: FakeIvsChat, kind: str, sleeps: Sleeps
 ) -> None:

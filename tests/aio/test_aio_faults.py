@@ -19,26 +19,10 @@ from aio_support import (  # noqa: F401
     seeded_backoff,
 )
 from botocore.config import Config
-from botocore.exceptions import (
-    ClientError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    ReadTimeoutError,
-)
+from botocore.exceptions import ClientError
+from helpers import ANSWERED_FAULTS, FAULT_KINDS, NO_RETRY, RAISED_FAULTS, RETRY_MODES
 
 from fake_ivschat import FakeIvsChat, mock_ivschat
-
-RAISED: dict[str, type[Exception]] = {
-    "connection-error": EndpointConnectionError,
-    "connect-timeout": ConnectTimeoutError,
-    "read-timeout": ReadTimeoutError,
-    "connection-closed": ConnectionClosedError,
-}
-ANSWERED = {"http-502": 502, "http-503": 503, "http-504": 504}
-KINDS = [*RAISED, *ANSWERED]
-MODES = {"legacy": 5, "standard": 3}  # attempts in all, as botocore documents them
-NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 
 
 @pytest.fixture
@@ -188,24 +172,24 @@ def test_a_burst_past_the_rate_recovers_on_retry_without_waiting(
 # ---------------------------------------------------------------------- transport faults
 
 
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("mode", RETRY_MODES)
+@pytest.mark.parametrize("kind", FAULT_KINDS)
 def test_aiobotocore_retries_each_fault_its_own_way(
     fake: FakeIvsChat, kind: str, mode: str, sleeps: Sleeps
 ) -> None:
     fake.inject_fault("ListRooms", kind, times=10)
-    with pytest.raises(RAISED.get(kind, ClientError)) as caught:
+    with pytest.raises(RAISED_FAULTS.get(kind, ClientError)) as caught:
         call(fake, "list_rooms", Config(retries={"mode": mode}))
-    if kind in ANSWERED:
+    if kind in ANSWERED_FAULTS:
         assert isinstance(caught.value, ClientError)
         response = caught.value.response
-        assert response["Error"]["Code"] == str(ANSWERED[kind])
+        assert response["Error"]["Code"] == str(ANSWERED_FAULTS[kind])
         assert response["ResponseMetadata"]["HTTPHeaders"]["content-type"] == "text/html"
-    assert attempts_of(fake, "ListRooms") == [kind] * MODES[mode]
-    assert sleeps.asked == [0] * (MODES[mode] - 1)
+    assert attempts_of(fake, "ListRooms") == [kind] * RETRY_MODES[mode]
+    assert sleeps.asked == [0] * (RETRY_MODES[mode] - 1)
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", FAULT_KINDS)
 def test_a_fault_twice_then_success_on_the_third_attempt(fake: FakeIvsChat, kind: str) -> None:
     fake.inject_fault("CreateRoom", kind, times=2)
     response = call(fake, "create_room", Config(retries={"mode": "standard"}), name="lobby")

@@ -27,7 +27,7 @@ from aio_support import (  # noqa: F401
 )
 from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError, NoCredentialsError
-from helpers import authorization_of
+from helpers import authorization_of, credentials_that_must_not_be_read
 
 from fake_ivschat import FakeIvsChat, mock_ivschat
 
@@ -72,12 +72,7 @@ def test_every_way_of_making_an_async_client_reaches_the_active_fake(make: Clien
 def test_credentials_in_the_environment_and_files_are_never_read(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    # Consulting this config would run a program that does not exist and fail the call.
-    config = tmp_path / "config"
-    config.write_text("[default]\ncredential_process = /nonexistent/credential-helper\n")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAREALKEYFROMENV00")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "real-secret")
+    credentials_that_must_not_be_read(monkeypatch, tmp_path)
 
     async def scenario() -> list[str]:
         session = get_session()
