@@ -185,6 +185,19 @@ def test_attach_and_detach_an_existing_client_without_activation() -> None:
         client.list_rooms()
 
 
+def test_detaching_and_stopping_give_botocore_its_own_emit_back() -> None:
+    fake = FakeIvsChat()
+    client = fake.client(region_name=REGION)
+    assert "emit" in vars(client.meta.events)  # bound: the fake's emit stands in
+    fake.detach(client)
+    assert "emit" not in vars(client.meta.events)  # the EventAliaser's own method again
+    with mock_ivschat():
+        routed = boto3.Session().client("ivschat", region_name=REGION)
+        routed.list_rooms()
+        assert "emit" in vars(routed.meta.events)
+    assert "emit" not in vars(routed.meta.events)
+
+
 def test_a_client_whose_emit_is_already_wrapped_is_answered_and_given_back(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

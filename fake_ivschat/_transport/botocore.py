@@ -155,8 +155,7 @@ class _Binding:
     tag: str
     signed: bool
     routed: bool
-    emit: EmitShim
-    installed: Callable[..., Any]  # what ``events.emit`` was set to: ``emit.__call__``
+    emit: EmitShim  # ``events.emit`` is its bound ``__call__``
     had_own_emit: bool
 
 
@@ -196,8 +195,8 @@ def bind(
         emit = shim(events, transport, on_wait)
         # Its bound ``__call__``, not the shim itself: botocore emits about twenty events per
         # call, and calling an instance costs more than calling a bound method (0.2 µs each).
-        events.emit = installed = emit.__call__
-        _bindings[client] = _Binding(owner, tag, signed, routed, emit, installed, had_own_emit)
+        events.emit = emit.__call__
+        _bindings[client] = _Binding(owner, tag, signed, routed, emit, had_own_emit)
 
 
 def unbind(client: BaseClient) -> None:
@@ -209,7 +208,7 @@ def unbind(client: BaseClient) -> None:
         events = client.meta.events
         if not binding.signed:
             events.unregister(f"choose-signer.{SERVICE_NAME}", unique_id=f"{binding.tag}-unsigned")
-        if vars(events).get("emit") is binding.installed:
+        if getattr(vars(events).get("emit"), "__self__", None) is binding.emit:
             if binding.had_own_emit:
                 events.emit = binding.emit.inner
             else:
