@@ -10,15 +10,16 @@ test left active (failing that test at teardown), so later tests are unaffected.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Generator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ._fake import FakeIvsChat, active_fake
-from ._service.options import fake_options
-
+# pytest imports this module at the start of every run where the package is installed: the fake's
+# modules (botocore, cryptography...) load when a fixture is first used, never here.
 if TYPE_CHECKING:
+    from ._fake import FakeIvsChat
     from ._transport.server import Server
 
 MARKER = "fake_ivschat"
@@ -47,15 +48,21 @@ def _restore_imds_switch() -> None:
     os.environ.pop(IMDS_SWITCH, None)
 
 
+def _active_fake() -> FakeIvsChat | None:
+    """The active fake; None, without importing the fake's modules, when no fake ever existed."""
+    fakes = sys.modules.get(f"{__package__}._fake")
+    return None if fakes is None else fakes.active_fake()
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    item.stash[_ACTIVE_AT_START] = active_fake()
+    item.stash[_ACTIVE_AT_START] = _active_fake()
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_call(item: pytest.Item) -> None:
     # A fake started by a fixture during setup (of any scope) was active when the test started.
-    item.stash[_ACTIVE_AT_START] = active_fake()
+    item.stash[_ACTIVE_AT_START] = _active_fake()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -65,7 +72,7 @@ def pytest_runtest_makereport(
     outcome = yield
     if call.when != "teardown":
         return
-    leaked = active_fake()
+    leaked = _active_fake()
     if leaked is None or leaked is item.stash.get(_ACTIVE_AT_START, None):
         return
     message = LEAKED.format(test=item.nodeid, fake=leaked)
@@ -87,6 +94,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _options(node: pytest.Item) -> Mapping[str, Any]:
+    from ._service.options import fake_options
+
     merged: dict[str, Any] = {}
     for marker in node.iter_markers(MARKER):  # closest first: test, class, module, session
         if marker.args:
@@ -105,6 +114,8 @@ def _options(node: pytest.Item) -> Mapping[str, Any]:
 @pytest.fixture
 def fake_ivschat(request: pytest.FixtureRequest) -> Iterator[FakeIvsChat]:
     """A fresh FakeIvsChat, active for this test: every ivschat client reaches it."""
+    from ._fake import FakeIvsChat
+
     with FakeIvsChat(**_options(request.node)) as fake:
         yield fake
 

@@ -5,6 +5,8 @@ client made at import time."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import boto3
@@ -224,6 +226,8 @@ def test_works_with_pytest_xdist(
 
 MODULE_LEVEL_CLIENT = """
 import os
+import subprocess
+import sys
 import boto3
 
 CLIENT = boto3.client("ivschat", region_name="us-west-2")  # made at import, before any fake
@@ -387,3 +391,35 @@ def test_a_fake_started_by_a_wider_fixture_keeps_working(pytester: pytest.Pytest
     # Fakes do not nest: the session's fake and the module's are tried in runs of their own.
     run(pytester, "test_a.py").assert_outcomes(passed=3)
     run(pytester, "test_b.py").assert_outcomes(passed=2)
+
+
+# What the plugin must not load at pytest's start: the fake's own dependencies.
+DEPENDENCIES = ("aiobotocore", "boto3", "botocore", "cryptography", "websockets")
+LOADED = f"sorted(m for m in sys.modules if m.partition('.')[0] in {DEPENDENCIES!r})"
+
+
+def test_importing_the_plugin_loads_none_of_the_fakes_dependencies() -> None:
+    # pytest imports the plugin in every run where the package is installed (the pytest11 entry
+    # point), including runs and xdist workers that never use the fake.
+    code = f"import sys\nimport fake_ivschat.plugin\nprint({LOADED})"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout
+
+
+def test_a_run_that_uses_no_fixture_never_loads_the_fake(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        f"""
+        import sys
+
+        def test_without_the_fake():
+            assert {LOADED} == []
+
+        def test_with_the_fake(fake_ivschat):
+            assert "botocore" in sys.modules
+        """
+    )
+    # -p fake_ivschat: loaded by name, as the installed entry point would load it.
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "fake_ivschat")
+    result.assert_outcomes(passed=2)
