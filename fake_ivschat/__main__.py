@@ -39,6 +39,22 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--allow-remote", action="store_true", help="allow a host other than loopback"
     )
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests whose Host is NAME (.example.com: a domain and its subdomains;"
+        " *: any); loopback names and the bound address always (repeatable)",
+    )
+    serve.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="also take requests from web pages of ORIGIN (https://app.example:8443, null; *:"
+        " any); loopback pages always (repeatable)",
+    )
     commands.add_parser(
         "demo",
         help="print a scripted chat (two users, a moderator, a review handler, a ban) played on"
@@ -58,7 +74,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         fake = FakeIvsChat(args.account_id, seed=args.seed)
         server = fake.serve(
-            args.host, args.port, chat_port=args.chat_port, allow_remote=args.allow_remote
+            args.host,
+            args.port,
+            chat_port=args.chat_port,
+            allow_remote=args.allow_remote,
+            allowed_hosts=args.allowed_host,
+            cors_origins=args.cors_origin,
         )
     except (TypeError, ValueError, OSError, ImportError) as problem:  # OSError: a port in use
         parser.error(str(problem))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import functools
 import importlib.util
+from collections.abc import Collection
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast
@@ -218,17 +219,26 @@ class FakeIvsChat(ReadBack, Arranging):
         *,
         chat_port: int = 0,
         allow_remote: bool = False,
+        allowed_hosts: Collection[str] = (),
+        cors_origins: Collection[str] = (),
     ) -> Server:
         """Serve this fake's state to clients outside the process, on background threads, until
         ``close()``: the control plane at ``server.endpoint_url`` (admin routes under
         ``/_fake/``), the Chat Messaging API at ``server.chat_url``. Port 0: any free port; a
         host other than loopback only with ``allow_remote=True``. Needs ``fake-ivschat[server]``.
+
+        Both servers answer only requests whose ``Host`` is a loopback name, the bound address
+        or one of ``allowed_hosts`` (``".example.com"``: a domain and its subdomains; ``"*"``:
+        any), and refuse any request from a web page whose origin is not a loopback page's or
+        one of ``cors_origins`` (``"https://app.example:8443"``, ``"null"``; ``"*"``: any).
         """
+        from ._transport.guard import Guard
         from ._transport.server import Server, check_address
 
         check_address(host, port, chat_port, allow_remote)
+        guard = Guard(host, allowed_hosts, cors_origins)
         address = (host, port, chat_port)
-        return Server(self, self.account_id, self._dispatcher, self._state, address)
+        return Server(self, self.account_id, self._dispatcher, self._state, address, guard)
 
     def reset(self) -> None:
         """Become a fresh fake with the same options: no resources, open connections and sockets

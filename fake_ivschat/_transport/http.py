@@ -12,10 +12,10 @@ import select
 import socket
 import socketserver
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Union
-from urllib.parse import urlsplit
 
 from botocore.awsrequest import AWSPreparedRequest
 from botocore.exceptions import BotoCoreError, ConnectTimeoutError, ReadTimeoutError
@@ -24,6 +24,8 @@ from .._service.errors import MESSAGES, UnknownOperationException
 from .._service.options import DEFAULT_REGION
 from . import wire
 from .dispatch import Dispatcher
+from .framing import declared_length, read_body
+from .guard import Guard, Refusal
 
 _log = logging.getLogger("fake_ivschat.server")
 
@@ -40,11 +42,11 @@ _ACCOUNT = re.compile(r"\d{12}")
 _ACCEPT_POLL_SECONDS = 0.02
 _POLL_SECONDS = 0.1
 _STALL_POLLS = 1200
+# After a refusal the connection is closed; what the client still sends is read and dropped for
+# this long at most, so that the refusal reaches it instead of a TCP reset.
+_LINGER_SECONDS = 0.5
 
-_CORS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": "x-amzn-RequestId, x-amzn-ErrorType, Date",
-}
+_EXPOSED = "x-amzn-RequestId, x-amzn-ErrorType, Date"
 
 
 @dataclass
@@ -87,9 +89,16 @@ class ControlPlane(ThreadingHTTPServer):
     daemon_threads = True  # never keeps the interpreter alive; close() joins them anyway
 
     def __init__(
-        self, host: str, port: int, dispatcher: Dispatcher, account_id: str, admin: Admin
+        self,
+        host: str,
+        port: int,
+        dispatcher: Dispatcher,
+        account_id: str,
+        admin: Admin,
+        guard: Guard,
     ) -> None:
         self.dispatcher = dispatcher
+        self.guard = guard
         self.account_id = account_id
         self.admin = admin
         self.closing = threading.Event()
@@ -115,19 +124,20 @@ class ControlPlane(ThreadingHTTPServer):
         return int(self.server_address[1])
 
     def answer(self, method: str, target: str, headers: Any, body: bytes) -> Answer:
-        """The answer to one request (``target`` is the request line's path and query)."""
-        url = urlsplit(target)
+        """The answer to one request (``target`` is the request line's path and query: the URL
+        decoded is that alone, on a fixed authority: the Host header never enters it)."""
+        path, _, query = target.partition("?")
         if method == "OPTIONS":
             return _preflight(headers)
-        if url.path.startswith(ADMIN_PREFIX):
-            status, payload = self.admin(method, url.path[len(ADMIN_PREFIX) :], url.query, body)
+        if path.startswith(ADMIN_PREFIX):
+            status, payload = self.admin(method, path[len(ADMIN_PREFIX) :], query, body)
             data = json.dumps(payload, default=str).encode()
             return Reply(status, {"Content-Type": "application/json"}, data)
-        full_url = f"http://{headers.get('Host', 'localhost')}{target}"
-        operation = wire.route(method, url.path)
+        full_url = f"http://localhost{target}"
+        operation = wire.route(method, path)
         if operation is None:
             error = UnknownOperationException(
-                MESSAGES["unknown_route"].format(method=method, path=url.path)
+                MESSAGES["unknown_route"].format(method=method, path=path)
             )
             response = self.dispatcher.refuse(full_url, error)
         else:
@@ -173,14 +183,20 @@ class ControlPlane(ThreadingHTTPServer):
 
 
 def _preflight(headers: Any) -> Reply:
-    """A CORS preflight: any origin may call the endpoint from a browser."""
-    asked = headers.get("Access-Control-Request-Headers") or "*"
+    """A CORS preflight (of an allowed origin: the others are refused before)."""
     allow = {
         "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
-        "Access-Control-Allow-Headers": asked,
+        "Access-Control-Allow-Headers": headers.get("Access-Control-Request-Headers") or "*",
         "Access-Control-Max-Age": "600",
     }
+    if headers.get("Access-Control-Request-Private-Network", "").lower() == "true":
+        allow["Access-Control-Allow-Private-Network"] = "true"
     return Reply(204, allow)
+
+
+def _refused(refusal: Refusal) -> Reply:
+    body = json.dumps({"message": refusal.reason}).encode()
+    return Reply(refusal.status, {"Content-Type": "application/json"}, body)
 
 
 def _internal(method: str, path: str, raised: Exception) -> Reply:
@@ -198,6 +214,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version, sys_version = "fake-ivschat", ""
     disable_nagle_algorithm = True  # a keep-alive client would otherwise stall ~40 ms a request
     server: ControlPlane
+    _origin: str | None = None  # the Origin of the request being answered, once admitted
 
     def setup(self) -> None:
         super().setup()
@@ -210,8 +227,19 @@ class _Handler(BaseHTTPRequestHandler):
         super().finish()
 
     def _serve(self) -> None:
+        self._origin = None
         try:
-            answer = self.server.answer(self.command, self.path, self.headers, self._body())
+            self._admit()
+            body = read_body(self.headers, self.rfile)
+        except Refusal as refusal:  # nothing of the request reaches the fake
+            self._refuse(refusal)
+            return
+        except OSError:  # the client went away mid-request: no failure of the fake
+            _log.debug("%s left during %s %s", self.address_string(), self.command, self.path)
+            self.close_connection = True
+            return
+        try:
+            answer = self.server.answer(self.command, self.path, self.headers, body)
         except Exception as raised:  # never a dropped connection for a bug of the fake
             answer = _internal(self.command, self.path, raised)
         if isinstance(answer, Reply):
@@ -223,25 +251,57 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
-    def _body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks: list[bytes] = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline().strip():  # trailers, then the blank line
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+    def _admit(self) -> None:
+        """Refuse a request the guard refuses or whose target is not a path; note the origin
+        of an admitted page for CORS."""
+        origins = self.headers.get_all("Origin") or []
+        self.server.guard.admit(self.headers.get_all("Host") or [], origins)
+        if not self.path.startswith("/"):
+            raise Refusal(400, f"The request target {self.path!r} is not a path.")
+        self._origin = origins[0] if origins else None
+
+    def handle_expect_100(self) -> bool:
+        try:  # a request refused anyway gets its refusal, not an invitation to send its body
+            self._admit()
+            declared_length(self.headers)
+        except Refusal:
+            return True
+        return super().handle_expect_100()
+
+    def _refuse(self, refusal: Refusal) -> None:
+        """Answer the refusal and close; the rest of the request is never read as one."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self._write(_refused(refusal))
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            self._linger()
+
+    def _linger(self) -> None:
+        deadline = time.monotonic() + _LINGER_SECONDS
+        while not self.server.closing.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            readable, _, _ = select.select([self.connection], [], [], min(left, _POLL_SECONDS))
+            if readable and not self.connection.recv(65536):
+                return
+
+    def version_string(self) -> str:
+        return self.server_version  # BaseHTTPRequestHandler's would end in a space
 
     def _write(self, reply: Reply) -> None:
         self.send_response(reply.status)
-        for name, value in {**reply.headers, **_CORS}.items():
+        headers = dict(reply.headers)
+        if self._origin is not None:  # an allowed page's (the others are refused)
+            headers["Access-Control-Allow-Origin"] = self._origin
+            headers["Access-Control-Expose-Headers"] = _EXPOSED
+            headers["Vary"] = "Origin"
+        for name, value in headers.items():
             if name.lower() not in ("content-length", "connection", "transfer-encoding"):
                 self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         if reply.status != 204:  # a 204 has no body and no length
             self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()

@@ -10,6 +10,7 @@ from types import TracebackType
 from .._service.state import ServiceState
 from .admin import AdminRoutes, AdminTarget
 from .dispatch import Dispatcher
+from .guard import Guard
 from .http import ControlPlane
 
 _NO_WEBSOCKETS = (
@@ -30,6 +31,7 @@ class Server:
         dispatcher: Dispatcher,
         state: ServiceState,
         address: tuple[str, int, int],
+        guard: Guard,
     ) -> None:
         try:
             from .websocket import ChatServer
@@ -37,9 +39,9 @@ class Server:
             raise ModuleNotFoundError(_NO_WEBSOCKETS) from missing
         host, port, chat_port = address
         admin = AdminRoutes(fake)
-        self._http = ControlPlane(host, port, dispatcher, account_id, admin.answer)
+        self._http = ControlPlane(host, port, dispatcher, account_id, admin.answer, guard)
         try:
-            self._chat = ChatServer(state, host, chat_port)
+            self._chat = ChatServer(state, host, chat_port, guard)
         except BaseException:
             self._http.close()
             raise

@@ -25,6 +25,7 @@ from .._service.frames import Frame
 from .._service.messaging import Messaging
 from .._service.state import RESET, ServiceState
 from .._service.tokens import ChatTokenClaims
+from .guard import Guard, Refusal
 
 _log = logging.getLogger("fake_ivschat.server")
 
@@ -143,8 +144,9 @@ class SocketConnection(ChatConnection):
 class ChatServer:
     """The Chat Messaging API of one fake on ``host:port`` (0: any free port)."""
 
-    def __init__(self, state: ServiceState, host: str, port: int) -> None:
+    def __init__(self, state: ServiceState, host: str, port: int, guard: Guard) -> None:
         self._state = state
+        self._guard = guard
         self._encode = _Encoder()
         # Both under the fake's lock: each socket's connection, and the threads serving them.
         self._sockets: dict[ServerConnection, SocketConnection] = {}
@@ -156,6 +158,7 @@ class ChatServer:
             host,
             port,
             select_subprotocol=lambda _, offered: offered[0] if len(offered) == 1 else None,
+            process_request=self._guarded,
             process_response=self._admit,
             compression=None,
             close_timeout=CLOSE_TIMEOUT_SECONDS,
@@ -174,6 +177,15 @@ class ChatServer:
         ]
         for thread in self._threads:
             thread.start()
+
+    def _guarded(self, ws: ServerConnection, request: Request) -> Response | None:
+        """Refuse a handshake from a host or page origin not allowed, before its token is
+        looked at (so it is not spent)."""
+        try:
+            self._guard.admit(request.headers.get_all("Host"), request.headers.get_all("Origin"))
+        except Refusal as refused:
+            return ws.respond(refused.status, refused.reason + "\n")
+        return None
 
     def _admit(self, ws: ServerConnection, request: Request, response: Response) -> Response | None:
         """Once the upgrade is valid: open the connection with the echoed token (now spent), or
