@@ -85,7 +85,8 @@ class ChatConnection:
 
     def send(self, payload: Mapping[str, Any] | str | bytes | bytearray | memoryview) -> Frame:
         """Publish a raw request: a dict, or the JSON text the WebSocket API takes (str, or
-        UTF-8 bytes, bytearray or memoryview).
+        UTF-8 bytes, bytearray or memoryview), read as the service reads it: keys name fields
+        whatever their case, the later of two for one field wins, ``null`` is absent.
 
         Whatever the request holds, it is answered with a frame, never an exception: an invalid
         one with an ERROR frame. Publishing on a closed connection raises ``ChatConnectionError``;
