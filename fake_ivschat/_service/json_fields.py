@@ -41,18 +41,13 @@ class Fields:
         self._kinds = kinds
         self._by_fold = {fold(name): name for name in kinds}
 
-    def name_of(self, key: str) -> str | None:
-        """The field ``key`` names (an exact match first, then a folded one), or None."""
-        if key in self._kinds:
-            return key
-        return self._by_fold.get(fold(key))
-
     def read(self, members: Iterable[tuple[str, Any]]) -> dict[str, Any]:
         """The object whose ``members`` (key, value) are given in text order: each field present
         under its own name, unknown keys as they are. Reading a user's mapping may raise."""
         read: dict[str, Any] = {}
+        kinds = self._kinds
         for key, value in members:
-            name = self.name_of(key)
+            name = key if key in kinds else self._by_fold.get(fold(key))  # exact match first
             if name is None:
                 read[key] = value
             elif name not in read:
