@@ -218,7 +218,7 @@ class ChatService(RuleBasedStateMachine):
         self.config_arns: list[str] = []
         self.tokens: list[TokenModel] = []
         self.conns: list[ConnModel] = []
-        self.logs: dict[str, list[dict[str, Any]]] = {}
+        self.logs: dict[str, list[Mapping[str, Any]]] = {}
         self.send_windows: dict[str, tuple[int, int]] = {}
         self.audited = len(self.audit.problems) if self.audit else 0
         self.changed = True  # since the listings were last compared
@@ -257,7 +257,7 @@ class ChatService(RuleBasedStateMachine):
     def open_conns(self, room: str) -> list[ConnModel]:
         return [c for c in self.conns if c.token.room == room and not c.close_reason(self.now_ns)]
 
-    def deliver(self, room: str, frame: dict[str, Any]) -> None:
+    def deliver(self, room: str, frame: Mapping[str, Any]) -> None:
         """What the fake must do with a MESSAGE or EVENT delivered in ``room``."""
         for model in self.open_conns(room):
             model.expected.append(frame)
