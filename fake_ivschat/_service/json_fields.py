@@ -53,8 +53,8 @@ class Fields:
             elif name not in read:
                 if value is not None:
                     read[name] = value
-            elif _fits(self._kinds[name], read[name]):
-                _assign(read, name, self._kinds[name], value)
+            elif _fits(kinds[name], read[name]):
+                _assign(read, name, kinds[name], value)
         return read
 
 
