@@ -441,33 +441,33 @@ def test_messages_from_several_threads_all_arrive_in_the_recorded_order(
 # ------------------------------------------------------- resets and session ends
 
 
-def _served_reset(fake: FakeIvsChat) -> Callable[[], object]:
-    server = fake.serve()
-    request = urllib.request.Request(f"{server.endpoint_url}/_fake/reset", data=b"", method="POST")
+@pytest.fixture
+def served_reset(fake: FakeIvsChat) -> Iterator[Callable[[], object]]:
+    """A reset through ``POST /_fake/reset`` of ``fake`` served; the server closes at teardown."""
+    with fake.serve() as server:
+        url = f"{server.endpoint_url}/_fake/reset"
 
-    def reset() -> None:
-        try:
+        def reset() -> None:
+            request = urllib.request.Request(url, data=b"", method="POST")
             with urllib.request.urlopen(request, timeout=BOUND) as response:
                 assert response.status == 200
-        finally:
-            server.close()
 
-    return reset
+        yield reset
 
 
-RESETS: dict[str, Callable[[FakeIvsChat], Callable[[], object]]] = {
-    "fake.reset()": lambda fake: fake.reset,
-    "POST /_fake/reset": _served_reset,
-}
-
-
-@pytest.mark.parametrize("how", RESETS)
+@pytest.mark.parametrize("how", ["fake.reset()", "POST /_fake/reset"])
 @pytest.mark.parametrize("kind", ["message", "event"])
 def test_a_wait_started_before_a_reset_sees_what_is_recorded_after_it(
-    fake: FakeIvsChat, client: Any, arn: str, later: Any, how: str, kind: str
+    fake: FakeIvsChat,
+    client: Any,
+    arn: str,
+    later: Any,
+    request: pytest.FixtureRequest,
+    how: str,
+    kind: str,
 ) -> None:
     join(fake, client, arn, "alice").send_message("before the reset")
-    reset = RESETS[how](fake)
+    reset = fake.reset if how == "fake.reset()" else request.getfixturevalue("served_reset")
 
     def after_reset() -> None:  # what a browser's beforeEach does, then its test
         reset()
