@@ -102,7 +102,7 @@ class ReadBack:
         otherwise AssertionError listing the events delivered instead."""
         __tracebackhide__ = True
         _checks.room_arn(room)
-        return waiting.first_event(self._state.messaging, name, room, attributes, timeout)
+        return waiting.first_event(self._state, name, room, attributes, timeout)
 
     def wait_for_message(
         self,
@@ -117,8 +117,7 @@ class ReadBack:
         waits; otherwise AssertionError listing the messages delivered instead."""
         __tracebackhide__ = True
         _checks.room_arn(room)
-        messaging = self._state.messaging
-        return waiting.first_message(messaging, content, room, user_id, attributes, timeout)
+        return waiting.first_message(self._state, content, room, user_id, attributes, timeout)
 
     def log_records(self, logging_configuration_arn: str) -> list[Mapping[str, Any]]:
         """Chat-log records delivered to that logging configuration's destination (read-only;

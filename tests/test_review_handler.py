@@ -79,6 +79,54 @@ def test_allow_without_attributes_keeps_the_senders_attributes(
     assert (frame["Content"], frame["Attributes"]) == ("ok", {"lang": "en"})
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        # What a Go Lambda sends for an empty map: null, which is "no Attributes".
+        {"ReviewResult": "ALLOW", "Content": "flagged", "Attributes": None},
+        {"reviewResult": "ALLOW", "content": "flagged"},
+        {"REVIEWRESULT": "ALLOW", "CONTENT": "flagged", "attributes": None},
+        {"ReviewResult": "DENY", "reviewresult": "ALLOW", "Content": "flagged"},
+    ],
+    ids=["attributes-null", "lower-case", "upper-case", "later-key-wins"],
+)
+def test_an_answer_is_read_as_the_services_go_decoder_reads_it(
+    fake: FakeIvsChat, client: Any, answer: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.register_review_handler(LAMBDA, lambda request: answer)
+    alice = join(fake, client, make_room(client, "DENY"), "alice")
+    with caplog.at_level(logging.WARNING, logger="fake_ivschat"):
+        frame = alice.send_message("original", {"lang": "en"})
+    assert (frame["Type"], frame["Content"], frame["Attributes"]) == (
+        "MESSAGE",
+        "flagged",
+        {"lang": "en"},
+    )
+    assert caplog.messages == []
+
+
+def test_an_answer_with_attributes_in_any_case_replaces_the_messages(
+    fake: FakeIvsChat, client: Any
+) -> None:
+    answer = {"reviewResult": "ALLOW", "content": "ok", "ATTRIBUTES": {"Reviewed": "yes"}}
+    fake.register_review_handler(LAMBDA, lambda request: answer)
+    alice = join(fake, client, make_room(client, "DENY"), "alice")
+    frame = alice.send_message("original", {"lang": "en"})
+    assert (frame["Content"], frame["Attributes"]) == ("ok", {"Reviewed": "yes"})
+
+
+def test_deny_with_null_attributes_is_a_deny_without_a_reason(
+    fake: FakeIvsChat, client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    answer = {"reviewresult": "DENY", "Content": None, "Attributes": None}
+    fake.register_review_handler(LAMBDA, lambda request: answer)
+    alice = join(fake, client, make_room(client, "ALLOW"), "alice")
+    with caplog.at_level(logging.WARNING, logger="fake_ivschat"):
+        frame = alice.send_message("original")
+    assert (frame["ErrorCode"], frame["ErrorMessage"]) == (406, f"{DENIED}.")
+    assert caplog.messages == []
+
+
 def test_deny_with_a_reason_sends_406_to_the_sender_only(
     fake: FakeIvsChat, client: Any, seen: list[dict[str, Any]]
 ) -> None:
@@ -170,11 +218,8 @@ MALFORMED: dict[str, tuple[Any, str]] = {
         "the response['Content'] is not valid Unicode: it contains an unpaired surrogate"
         " (U+D800 at index 2).",
     ),
-    "deny-attributes-null": (
-        {"ReviewResult": "DENY", "Attributes": None},
-        f"{NOT_STRINGS}, not null",
-    ),
-    "allow-attributes-null": ({**ALLOW_X, "Attributes": None}, f"{NOT_STRINGS}, not null"),
+    "lowercase-result-key": ({"reviewResult": "allow", "content": "x"}, "ReviewResult must be"),
+    "result-null": ({"ReviewResult": None, "Content": "x"}, "ReviewResult must be"),
     "attributes-a-list": ({**ALLOW_X, "Attributes": ["Reason"]}, NOT_STRINGS),
     "attributes-a-string": ({"ReviewResult": "DENY", "Attributes": "spam"}, NOT_STRINGS),
     "attributes-not-strings": ({"ReviewResult": "DENY", "Attributes": {"Reason": 1}}, NOT_STRINGS),

@@ -8,9 +8,10 @@ from __future__ import annotations
 import math
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, TypeVar
 
 import pytest
@@ -435,3 +436,101 @@ def test_messages_from_several_threads_all_arrive_in_the_recorded_order(
     assert sorted(f["Content"] for f in bob.received) == sorted(
         f"{i}-{n}" for i in range(4) for n in range(20)
     )
+
+
+# ------------------------------------------------------- resets and session ends
+
+
+@pytest.fixture
+def served_reset(fake: FakeIvsChat) -> Iterator[Callable[[], object]]:
+    """A reset through ``POST /_fake/reset`` of ``fake`` served; the server closes at teardown."""
+    with fake.serve() as server:
+        url = f"{server.endpoint_url}/_fake/reset"
+
+        def reset() -> None:
+            request = urllib.request.Request(url, data=b"", method="POST")
+            with urllib.request.urlopen(request, timeout=BOUND) as response:
+                assert response.status == 200
+
+        yield reset
+
+
+@pytest.mark.parametrize("how", ["fake.reset()", "POST /_fake/reset"])
+@pytest.mark.parametrize("kind", ["message", "event"])
+def test_a_wait_started_before_a_reset_sees_what_is_recorded_after_it(
+    fake: FakeIvsChat,
+    client: Any,
+    arn: str,
+    later: Any,
+    request: pytest.FixtureRequest,
+    how: str,
+    kind: str,
+) -> None:
+    join(fake, client, arn, "alice").send_message("before the reset")
+    reset = fake.reset if how == "fake.reset()" else request.getfixturevalue("served_reset")
+
+    def after_reset() -> None:  # what a browser's beforeEach does, then its test
+        reset()
+        room = client.create_room()["arn"]
+        if kind == "message":
+            join(fake, client, room, "alice").send_message("after the reset")
+        else:
+            client.send_event(roomIdentifier=room, eventName="app:after")
+
+    later(after_reset)
+    if kind == "message":
+        message, elapsed = timed(lambda: fake.wait_for_message("after the reset", timeout=BOUND))
+        assert message is fake.messages()[0]
+    else:
+        event, elapsed = timed(lambda: fake.wait_for_event("app:after", timeout=BOUND))
+        assert event is fake.events()[0]
+    assert elapsed < BOUND / 2  # when it was recorded, not at the timeout
+
+
+def test_a_wait_that_spans_a_reset_and_times_out_lists_what_is_recorded_now(
+    fake: FakeIvsChat, client: Any, arn: str, later: Any
+) -> None:
+    join(fake, client, arn, "alice").send_message("before the reset")
+
+    def after_reset() -> None:
+        fake.reset()
+        room = client.create_room()["arn"]
+        join(fake, client, room, "alice").send_message("after the reset")
+
+    later(after_reset)
+    text, _ = failure(lambda: fake.wait_for_message("never", timeout=4 * DELAY))
+    [message] = fake.messages()
+    assert text.splitlines()[1:] == ["Recorded messages (1):", f"  - {message!r}"]
+
+
+@pytest.mark.parametrize("clock", ["time-machine", "freezegun", "real time"])
+def test_a_wait_ends_when_the_session_ends_during_it(
+    fake: FakeIvsChat, client: Any, arn: str, later: Any, clock: str
+) -> None:
+    with time_machine.travel(T0, tick=False):
+        token = client.create_chat_token(
+            roomIdentifier=arn, userId="bob", sessionDurationInMinutes=1
+        )["token"]
+        bob = fake.connect(token)
+
+    def wait() -> str:
+        return failure(lambda: within(2 * BOUND, lambda: bob.wait_for(timeout=BOUND)))[0]
+
+    # Timed outside the test clocks: perf_counter is frozen within them.
+    started = time.perf_counter()
+    if clock == "time-machine":
+        with time_machine.travel(T0, tick=False) as traveller:
+            later(lambda: traveller.shift(61))
+            text = wait()
+    elif clock == "freezegun":
+        with freeze_time(T0) as frozen:
+            later(lambda: frozen.tick(61))
+            text = wait()
+    else:  # the clock runs as real time does, from DELAY before the session's end
+        with time_machine.travel(T0 + timedelta(seconds=60 - DELAY), tick=True):
+            text = wait()
+    elapsed = time.perf_counter() - started
+    assert text.startswith(
+        "No frame was received by 'bob' before the connection closed (session expired)."
+    )
+    assert elapsed < DELAY + 0.5  # a fraction of a second after the clock passed the end

@@ -1,5 +1,6 @@
 """Reading what user code hands the Chat Messaging API: a connection's request (a dict or its
-JSON text) and a review handler's answer, as plain JSON data checked field by field.
+JSON text) and a review handler's answer, as plain JSON data checked field by field, its keys
+matched to the fields as the service's Go decoder matches them (json_fields).
 
 Nothing here trusts its input: a value that no JSON text could carry, a string that is not valid
 Unicode (a lone surrogate) or a field of the wrong type or size is refused, never an exception.
@@ -13,6 +14,8 @@ import reprlib
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
+from .json_fields import Fields, json_object, members
+
 # Limits of the messaging side that the service documents only as "fields too large" (413).
 MAX_ATTRIBUTES_BYTES = 1024
 MAX_REASON_CHARS = 256
@@ -21,6 +24,17 @@ MAX_ID_CHARS = 128
 MAX_USER_ID_CHARS = 128
 # Requests nest two levels (Attributes); anything deeper is junk, and a cycle must end somewhere.
 MAX_DEPTH = 32
+
+# What the service reads of a request, whichever its action.
+REQUEST = Fields(
+    Action="text",
+    RequestId="text",
+    Content="text",
+    Attributes="map",
+    Id="text",
+    Reason="text",
+    UserId="text",
+)
 
 _short = reprlib.Repr()
 _short.maxstring = 80
@@ -90,7 +104,9 @@ def _decode(payload: object) -> Any:
             f" bytes, bytearray or memoryview; got {type(payload).__name__}."
         )
     try:
-        value = json.loads(str.__str__(payload), parse_constant=_not_json_constant)
+        value = json.loads(
+            str.__str__(payload), parse_constant=_not_json_constant, object_pairs_hook=json_object
+        )
     except RecursionError:
         raise Refused(400, "The request is nested too deeply.") from None
     except ValueError:
@@ -111,12 +127,10 @@ def _json_kind(value: object) -> str:
 
 def _members(request: Any) -> dict[str, Any]:
     try:
-        members = {}
-        for key, value in request.items():
-            members[key if type(key) is str and key.isascii() else _name(key, "the request")] = (
-                value
-            )
-        return members
+        return REQUEST.read(
+            (key if type(key) is str and key.isascii() else _name(key, "the request"), value)
+            for key, value in members(request)
+        )
     except NotJson as problem:
         raise Refused(400, str(problem)) from None
     except Exception as exc:

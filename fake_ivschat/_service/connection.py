@@ -13,7 +13,7 @@ from . import clock
 from .errors import ChatConnectionError
 from .frames import Frame
 from .tokens import ChatTokenClaims
-from .waiting import DEFAULT_TIMEOUT, Changes, check_timeout
+from .waiting import CLOCK_RECHECK, DEFAULT_TIMEOUT, Changes, check_timeout
 
 
 class _Messaging(Protocol):
@@ -85,7 +85,8 @@ class ChatConnection:
 
     def send(self, payload: Mapping[str, Any] | str | bytes | bytearray | memoryview) -> Frame:
         """Publish a raw request: a dict, or the JSON text the WebSocket API takes (str, or
-        UTF-8 bytes, bytearray or memoryview).
+        UTF-8 bytes, bytearray or memoryview), read as the service reads it: keys name fields
+        whatever their case, the later of two for one field wins, ``null`` is absent.
 
         Whatever the request holds, it is answered with a frame, never an exception: an invalid
         one with an ERROR frame. Publishing on a closed connection raises ``ChatConnectionError``;
@@ -126,7 +127,8 @@ class ChatConnection:
         """The first frame received for which ``predicate(frame)`` is true (any frame if None):
         one received before the call, or one arriving within ``timeout`` seconds of real time
         (whatever a test clock says). Otherwise AssertionError listing the frames received, at
-        once if the connection closes first.
+        once if the connection closes first (its session's end: within 0.05 s of the fake's
+        clock passing it).
 
         ``predicate`` runs in the calling thread, outside the fake's lock.
         """
@@ -137,7 +139,7 @@ class ChatConnection:
                 f" frame to wait for, or None for any frame; got {describe(predicate)}"
             )
         seconds = check_timeout(timeout)
-        outcome = self._changes.wait(self._arrived, predicate or _any, seconds)
+        outcome = self._changes.wait(self._arrived, predicate or _any, seconds, CLOCK_RECHECK)
         if outcome.match is not None:
             return outcome.match
         raise not_received(predicate, self.user_id, outcome.seen, seconds, outcome.ended)

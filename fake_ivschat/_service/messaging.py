@@ -43,9 +43,10 @@ class Messaging:
         quotas: Quotas,
         find_room: Callable[[str], Room | None],
         log_records: ChatLog,
+        changes: Changes,
     ) -> None:
         self.lock = lock  # the fake's: held by every call and publish
-        self.changes = Changes(lock)  # notified on each record and delivery, for waits
+        self.changes = changes  # the fake's (on its lock): notified on each record and delivery
         self._ids = ids
         self._sealer = sealer
         self._quotas = quotas

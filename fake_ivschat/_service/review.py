@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .chat_requests import NotJson, Refused, attributes, plain, safe_repr
+from .json_fields import Fields
 from .resources import Room
 from .tokens import ChatTokenClaims
 
@@ -25,6 +26,8 @@ ReviewHandler = Callable[[dict[str, Any]], dict[str, Any]]
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]  # handler(event, context)
 
 _log = logging.getLogger("fake_ivschat")
+
+ANSWER = Fields(ReviewResult="text", Content="text", Attributes="map")  # what the service reads
 
 DENIED = "Message denied by the room's message review handler"
 CLIENT_IP = "127.0.0.1"  # what a review handler sees as Sender.Ip
@@ -87,6 +90,8 @@ class Review:
             return {}, f"invalid response {safe_repr(value)}: {not_json}"
         except Exception as exc:  # a hostile mapping or sequence
             return {}, f"invalid response: reading it raised {safe_repr(exc)}"
+        if isinstance(answer, dict):
+            answer = ANSWER.read(answer.items())
         problem = _problem(answer, self.max_length)
         return answer, f"invalid response {safe_repr(value)}: {problem}" if problem else ""
 
@@ -195,8 +200,6 @@ def _problem(answer: Any, max_length: int) -> str:
     if answer.get("ReviewResult") not in ("ALLOW", "DENY"):
         return 'ReviewResult must be "ALLOW" or "DENY"'
     if "Attributes" in answer:
-        if answer["Attributes"] is None:
-            return "Attributes must be an object of string keys and string values, not null"
         try:
             attributes(answer["Attributes"], "Attributes")
         except Refused as refusal:

@@ -13,6 +13,7 @@ from .messaging import Messaging
 from .options import Options, Quotas
 from .resources import Room
 from .tokens import TokenSealer
+from .waiting import Changes
 
 # The close_reason of the connections a reset closes.
 RESET = "reset"
@@ -23,6 +24,8 @@ class ServiceState:
 
     def __init__(self, seed: int | None, quotas: Quotas, options: Options) -> None:
         self.lock = threading.RLock()  # one fake, one lock: every call and publish holds it
+        # Notified on each record and delivery; kept across resets, which waits span.
+        self.changes = Changes(self.lock)
         self.seed = seed
         self.quotas = quotas
         self.options = options
@@ -36,7 +39,7 @@ class ServiceState:
         self.regions: dict[tuple[str, str], RegionState] = {}
         log_records = ChatLog(self)
         self.messaging = Messaging(
-            self.lock, self.ids, self.sealer, self.quotas, self.find_room, log_records
+            self.lock, self.ids, self.sealer, self.quotas, self.find_room, log_records, self.changes
         )
         self.log_delivery = ChatLogDelivery(self.lock, log_records)
         # How long clients' retries would have slept so far: API rate windows count it as time.

@@ -3,7 +3,8 @@ notified by each delivery and record while someone waits (and nearly free while 
 
 A wait reads what arrived under the lock and judges it outside, so that a test's predicate never
 holds up a delivery. Its timeout is a timer thread: real time, which a frozen or ticking test
-clock (freezegun, time-machine) neither stops nor speeds.
+clock (freezegun, time-machine) neither stops nor speeds. Waits span resets (the condition
+variable is the fake's for good; a wait reads the records a reset starts afresh).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from .._records import (
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 5.0
+# How often a connection's wait reads the fake's clock, which a test may move (freezegun,
+# time-machine) or real time moves, with nothing to notify: a session ending ends the wait.
+CLOCK_RECHECK = 0.05
 
 
 def check_timeout(timeout: object) -> float:
@@ -38,8 +42,9 @@ def check_timeout(timeout: object) -> float:
 
 @dataclass(frozen=True)
 class Outcome(Generic[T]):
-    """How a wait ended: the first item matching (None if none did), every item read, and why
-    no more could come (None when the wait timed out or found a match)."""
+    """How a wait ended: the first item matching (None if none did), every item read (since the
+    last reset, for records), and why no more could come (None when the wait timed out or found a
+    match)."""
 
     match: T | None
     seen: list[T]
@@ -63,13 +68,16 @@ class Changes:
         read: Callable[[], tuple[Sequence[T], str | None]],
         match: Callable[[T], object],
         timeout: float,
+        recheck: float | None = None,
     ) -> Outcome[T]:
         """The first item ``read`` gives (already there or arriving within ``timeout`` seconds)
         that ``match`` accepts. ``read``, called under the lock, returns every item so far (a list
-        that only grows) and why no more can come (e.g. a connection's close reason) or None.
-        The caller must not hold the lock."""
-        seen: list[T] = []
-        outcome = self._judge(read, match, seen, None)
+        that only grows, or another one after a reset: then read from its start) and why no more
+        can come (e.g. a connection's close reason) or None. ``recheck``: every how many seconds
+        to read again though nothing was notified (for what the clock decides). The caller must
+        not hold the lock."""
+        cursor = _Cursor[T]()
+        outcome = self._judge(read, match, cursor, None, recheck)
         if outcome.match is not None or outcome.ended is not None or timeout == 0:
             return outcome
         expired = threading.Event()
@@ -80,7 +88,7 @@ class Changes:
         try:
             timer.start()
             while outcome.match is None and outcome.ended is None and not expired.is_set():
-                outcome = self._judge(read, match, seen, expired)
+                outcome = self._judge(read, match, cursor, expired, recheck)
         finally:
             timer.cancel()
             with self._condition:
@@ -91,21 +99,21 @@ class Changes:
         self,
         read: Callable[[], tuple[Sequence[T], str | None]],
         match: Callable[[T], object],
-        seen: list[T],
+        cursor: _Cursor[T],
         expired: threading.Event | None,
+        recheck: float | None,
     ) -> Outcome[T]:
-        """Read the items not yet ``seen`` into it (first waiting for some, unless ``expired`` is
-        None), then judge them outside the lock."""
+        """Read the items the ``cursor`` has not taken (first waiting for some, unless ``expired``
+        is None), then judge them outside the lock."""
         with self._condition:
             items, ended = read()
             idle = expired is not None and not expired.is_set()
-            while idle and len(items) == len(seen) and ended is None:
-                self._condition.wait()
+            while idle and cursor.at_end(items) and ended is None:
+                self._condition.wait(recheck)
                 idle = expired is not None and not expired.is_set()
                 items, ended = read()
-            new = list(items[len(seen) :])
-        seen.extend(new)
-        return Outcome(next((item for item in new if match(item)), None), seen, ended)
+            new = cursor.take(items)
+        return Outcome(next((item for item in new if match(item)), None), cursor.seen, ended)
 
     def _expire(self, expired: threading.Event) -> None:
         with self._condition:
@@ -113,12 +121,41 @@ class Changes:
             self._condition.notify_all()
 
 
-class Recorded(Protocol):
-    """What waits for records read (messaging.Messaging)."""
+class _Cursor(Generic[T]):
+    """How far a wait has read: the list it read last, and the items of it taken (``seen``)."""
 
-    changes: Changes
+    def __init__(self) -> None:
+        self._items: Sequence[T] | None = None
+        self.seen: list[T] = []
+
+    def at_end(self, items: Sequence[T]) -> bool:
+        return items is self._items and len(items) == len(self.seen)
+
+    def take(self, items: Sequence[T]) -> list[T]:
+        """The items not taken yet: all of them when ``items`` replaced the list read last (a
+        reset's: what was seen before it is forgotten, as the fake forgot it)."""
+        if items is not self._items:
+            self._items, self.seen = items, []
+        new = list(items[len(self.seen) :])
+        self.seen.extend(new)
+        return new
+
+
+class Records(Protocol):
+    """What a wait for records reads (messaging.Messaging)."""
+
     events: list[RecordedEvent]
     messages: list[RecordedMessage]
+
+
+class Recorded(Protocol):
+    """Where waits for records read (state.ServiceState): its messaging is a new one after each
+    reset, its changes the same."""
+
+    changes: Changes
+
+    @property
+    def messaging(self) -> Records: ...
 
 
 def first_event(
@@ -134,7 +171,7 @@ def first_event(
     wanted = wanted_event(name, room, attributes)
     return _first(
         recorded.changes,
-        lambda: recorded.events,
+        lambda: recorded.messaging.events,
         lambda event: event.matches(room, name, attributes),
         wanted,
         "events",
@@ -156,7 +193,7 @@ def first_message(
     wanted = wanted_message(content, room, user_id, attributes)
     return _first(
         recorded.changes,
-        lambda: recorded.messages,
+        lambda: recorded.messaging.messages,
         lambda message: message.matches(room, content, user_id, attributes),
         wanted,
         "messages",
