@@ -174,8 +174,8 @@ WANTED = (
         ),
         (
             "arn:aws:ivschat:US-west-2:123456789012:room/abcdEFGH1234",
-            "'US-west-2' is not a region"
-            " name (lowercase letters, digits and '-', such as 'us-west-2')",
+            "'US-west-2' is not a region name (1 to 63 lowercase letters, digits and '-',"
+            " neither first nor last a '-', such as 'us-west-2')",
         ),
         (
             "arn:aws:ivschat:us-west-2:1234:room/abcdEFGH1234",
