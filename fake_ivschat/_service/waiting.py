@@ -8,6 +8,7 @@ clock (freezegun, time-machine) neither stops nor speeds.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,12 +29,13 @@ DEFAULT_TIMEOUT = 5.0
 
 
 def check_timeout(timeout: object) -> float:
-    """``timeout`` in seconds, if it is a finite number >= 0; else TypeError or ValueError."""
+    """``timeout`` in seconds, if it is a finite number >= 0; else TypeError or ValueError.
+    Beyond what a thread can wait (``threading.TIMEOUT_MAX``, ~292 years) is as long a wait."""
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise TypeError(f"timeout must be a number of seconds, got {describe(timeout)}")
-    if not 0 <= timeout <= threading.TIMEOUT_MAX:  # NaN fails too
+    if not 0 <= timeout < math.inf:  # NaN fails too
         raise ValueError(f"timeout must be a finite number of seconds >= 0, got {timeout!r}")
-    return float(timeout)
+    return float(min(timeout, threading.TIMEOUT_MAX))
 
 
 @dataclass(frozen=True)
