@@ -51,13 +51,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     try:
         if args.command == "demo":
             _demo.run(FakeIvsChat(seed=1), sys.stdout)
             sys.stdout.flush()  # here, where a reader gone is caught, not at exit
             return 0
-        return _serve(args)
+        return _serve(parser, args)
     except BrokenPipeError:
         # The reader went away (``| head -1``): stop quietly, with status 1 as Python's own
         # documentation advises; standard output goes nowhere so that exit writes nothing more.
@@ -65,8 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _serve(args: argparse.Namespace) -> int:
-    parser = _parser()
+def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         fake = FakeIvsChat(args.account_id, seed=args.seed)
         server = fake.serve(

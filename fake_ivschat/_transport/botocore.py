@@ -282,12 +282,7 @@ class _Router:
         """Bind ``client`` to the active fake unless some fake already answers it, or its
         endpoint is another fake's server (it goes there, over HTTP)."""
         with self.lock:
-            if self._attach is None or client in _bindings:
-                return
-            if self._served and self._served.get(_endpoint(client.meta.endpoint_url)) not in (
-                None,
-                self.active,
-            ):
+            if self._attach is None or client in _bindings or self._served_elsewhere(client):
                 return
             self._attach(client, signed)
             self._routed.add(client)
@@ -299,6 +294,13 @@ class _Router:
                 self._served.pop(_endpoint(endpoint_url), None)
             else:
                 self._served[_endpoint(endpoint_url)] = owner
+
+    def _served_elsewhere(self, client: BaseClient) -> bool:
+        """Whether ``client``'s endpoint is the server of a fake other than the active one."""
+        if not self._served:
+            return False
+        server = self._served.get(_endpoint(client.meta.endpoint_url))
+        return server is not None and server is not self.active
 
     def _patch(self, cls: type, name: str, make: Callable[[Any], Any]) -> None:
         original = vars(cls)[name]
