@@ -351,7 +351,7 @@ def test_a_timeout_that_is_not_a_number_of_seconds_is_refused(
         assert str(info.value) == message
 
 
-@pytest.mark.parametrize("timeout", [1e10, 1e300, 10**400])
+@pytest.mark.parametrize("timeout", [1e10, 1e300, 10**400], ids=["1e10", "1e300", "10**400"])
 def test_a_timeout_beyond_what_threads_can_wait_is_a_long_wait(
     fake: FakeIvsChat,
     client: Any,
