@@ -5,6 +5,7 @@ scripted chat against an in-process fake, printed as a transcript."""
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -68,9 +69,20 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        _demo.run(FakeIvsChat(seed=1), sys.stdout)
-        return 0
+    try:
+        if args.command == "demo":
+            _demo.run(FakeIvsChat(seed=1), sys.stdout)
+            sys.stdout.flush()  # here, where a reader gone is caught, not at exit
+            return 0
+        return _serve(parser, args)
+    except BrokenPipeError:
+        # The reader went away (``| head -1``): stop quietly, with status 1 as Python's own
+        # documentation advises; standard output goes nowhere so that exit writes nothing more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         fake = FakeIvsChat(args.account_id, seed=args.seed)
         server = fake.serve(

@@ -12,7 +12,7 @@ from typing import Any, Callable
 from botocore.client import BaseClient
 
 from ._hints import describe, one_of, suggest
-from ._service import constraints, model
+from ._service import constraints, model, regions
 
 # ----------------------------------------------------------------------- operations
 
@@ -108,6 +108,14 @@ def ivschat_client(client: object, method: str) -> None:
             f"{method}() takes an ivschat client, got a {service!r} client: the fake answers"
             " ivschat only, and leaves every other service's calls to botocore (or moto)"
         )
+
+
+def region_name(region: object) -> None:
+    """ValueError unless ``region`` is a region name the service could have (None is left to
+    botocore, which names its own error); a client in another region would make resources whose
+    ARNs every later call rejects."""
+    if region is not None:
+        regions.check_region(region)
 
 
 # ----------------------------------------------------------------------- review handlers

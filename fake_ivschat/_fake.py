@@ -111,12 +111,14 @@ class FakeIvsChat(ReadBack, Arranging):
         self, region_name: str = DEFAULT_REGION, *, account_id: str | None = None, **kwargs: Any
     ) -> IvschatClient:
         """A real botocore ``ivschat`` client answered by this fake (``account_id`` defaults to the
-        fake's); other keyword arguments go to ``create_client``.
+        fake's); other keyword arguments go to ``create_client``. ValueError for a region the
+        service could not have (``"US-WEST-2"``).
 
         The client is hermetic: it reads no AWS environment variable, profile, config or
         credentials file (botocore's defaults apply; pass ``config=`` to change them) and signs
         with dummy credentials unless given some.
         """
+        _checks.region_name(region_name)
         model.dummy_credentials(kwargs)
         client: IvschatClient = model.botocore_session().create_client(
             model.SERVICE_NAME, region_name=region_name, **kwargs
@@ -130,6 +132,7 @@ class FakeIvsChat(ReadBack, Arranging):
         """:meth:`client`'s async twin, hermetic alike: a real aiobotocore ``ivschat`` client
         answered by this fake, to use as ``async with fake.aio_client() as client:``. Needs
         ``fake-ivschat[aio]``."""
+        _checks.region_name(region_name)
         from ._transport import aio
 
         return aio.client(
@@ -140,8 +143,9 @@ class FakeIvsChat(ReadBack, Arranging):
         """Answer every call of an existing ``ivschat`` client (botocore's or aiobotocore's)
         with this fake until :meth:`detach`; its requests are no longer signed, so it needs no
         credentials. TypeError for anything but an ivschat client (an S3 client would keep
-        going to AWS)."""
+        going to AWS), ValueError for a client of a region the service could not have."""
         _checks.ivschat_client(client, "attach")
+        _checks.region_name(client.meta.region_name)
         self._bind(client, account_id, signed=False)
 
     def detach(self, client: BaseClient) -> None:

@@ -35,7 +35,7 @@ class ReadBack:
         with self._lock:
             return list(self._dispatcher.calls)
 
-    def get_calls(self, operation: str | None = None, **params: Any) -> list[RecordedCall]:
+    def get_calls(self, /, operation: str | None = None, **params: Any) -> list[RecordedCall]:
         """The recorded calls of ``operation`` (any if None) that sent every given param.
 
         ValueError for an operation or param name no call can have (``"create_room"``: did you
@@ -59,7 +59,7 @@ class ReadBack:
             messages = self._state.messaging.messages
             return [m for m in messages if m.matches(room, None, user_id, None)]
 
-    def assert_called(self, operation: str, **params: Any) -> RecordedCall:
+    def assert_called(self, /, operation: str, **params: Any) -> RecordedCall:
         """The last recorded call of ``operation`` that sent every given param (top-level,
         compared with ``==``); otherwise AssertionError listing the calls recorded instead."""
         __tracebackhide__ = True

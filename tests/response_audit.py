@@ -27,6 +27,7 @@ from fake_ivschat._transport import wire as _wire
 UNMODELLED_ERRORS = frozenset(COMMON_ERRORS) | {
     "SerializationException",
     "UnknownOperationException",
+    "InvalidSignatureException",
 }
 
 Shape = Any  # botocore.model.Shape: botocore ships no type information

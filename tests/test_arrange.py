@@ -174,8 +174,8 @@ WANTED = (
         ),
         (
             "arn:aws:ivschat:US-west-2:123456789012:room/abcdEFGH1234",
-            "'US-west-2' is not a region"
-            " name (lowercase letters, digits and '-', such as 'us-west-2')",
+            "'US-west-2' is not a region name (1 to 63 lowercase letters, digits and '-',"
+            " neither first nor last a '-', such as 'us-west-2')",
         ),
         (
             "arn:aws:ivschat:us-west-2:1234:room/abcdEFGH1234",
@@ -264,3 +264,21 @@ def test_a_misspelt_parameter_or_a_bad_time_is_refused(fake: FakeIvsChat) -> Non
     assert str(wrong_type.value) == "create_time must be a datetime or None, got '2024-05-01' (str)"
     with pytest.raises(TypeError):
         fake.arrange_room(42)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("year", [1, 99, 999, 1000, 9999])
+def test_times_of_any_year_read_back_equal(fake: FakeIvsChat, client: Any, year: int) -> None:
+    # Written with a short year ("1-06-15T..."), botocore read year 1 as 2015-01-06, 99 as 1999.
+    created = datetime(year, 6, 15, 12, 30, 5, 123000, tzinfo=timezone.utc)
+    updated = created + timedelta(milliseconds=1)
+    room = fake.arrange_room(ROOM_ARN, create_time=created, update_time=updated)
+    assert (room["createTime"], room["updateTime"]) == (created, updated)
+    got = client.get_room(identifier=ROOM_ARN)
+    assert (got["createTime"], got["updateTime"]) == (created, updated)
+    assert client.list_rooms()["rooms"][0]["updateTime"] == updated
+    config = fake.arrange_logging_configuration(
+        CONFIG_ARN, destinationConfiguration=S3, create_time=created
+    )
+    assert config["createTime"] == created
+    listed = client.list_logging_configurations()["loggingConfigurations"]
+    assert (listed[0]["createTime"], listed[0]["updateTime"]) == (created, created)

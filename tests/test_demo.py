@@ -75,3 +75,45 @@ def test_the_readme_shows_what_the_demo_prints(demo: subprocess.CompletedProcess
     assert shown is not None, "the README shows no transcript after the demo command"
     printed = [line for line in demo.stdout.splitlines() if line.startswith("[")]
     assert shown.group(1).splitlines() == printed
+
+
+def demo_into(stdout: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "fake_ivschat", "demo"],
+        cwd=ROOT,
+        env={**os.environ, "AWS_EC2_METADATA_DISABLED": "true"},
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+    )
+
+
+def test_piped_into_head_it_ends_quietly() -> None:
+    demo = demo_into(subprocess.PIPE)
+    head = subprocess.Popen(["head", "-1"], stdin=demo.stdout, stdout=subprocess.PIPE)
+    assert demo.stdout is not None
+    demo.stdout.close()  # head alone reads it: when head ends, the demo's writes fail
+    try:
+        first, _ = head.communicate(timeout=60)
+        _, errors = demo.communicate(timeout=60)
+    finally:
+        for child in (head, demo):
+            child.kill()
+            child.wait()
+    assert first.decode().startswith("A scripted chat on an in-process fake")
+    assert errors == b""  # no BrokenPipeError traceback
+    assert demo.returncode in (0, 1)  # 0 if it wrote everything before head ended
+
+
+def test_a_reader_gone_before_the_first_line_ends_it_quietly_with_status_1() -> None:
+    read, write = os.pipe()
+    os.close(read)  # as after `| head -1` ended: every write fails with EPIPE
+    try:
+        demo = demo_into(write)
+    finally:
+        os.close(write)
+    try:
+        _, errors = demo.communicate(timeout=60)
+    finally:
+        demo.kill()
+        demo.wait()
+    assert (demo.returncode, errors) == (1, b"")

@@ -178,3 +178,50 @@ def test_unknown_admin_routes(served: tuple[FakeIvsChat, Server]) -> None:
     status, problem = admin(server, "GET", "rooms")
     assert status == 404 and problem["message"].startswith("No admin route GET /_fake/rooms; ")
     assert admin(server, "GET", "reset")[0] == 405
+
+
+def get(server: Server, target: str) -> tuple[int, Any]:
+    """(status, JSON) of ``GET {endpoint_url}/_fake/{target}``, the query written as is."""
+    request = urllib.request.Request(f"{server.endpoint_url}/_fake/{target}")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read())
+
+
+@pytest.mark.parametrize(
+    ("target", "filter_"),
+    [
+        ("calls?name=a&name=b", "name"),
+        ("calls?operation=CreateRoom&operation=GetRoom", "operation"),
+        ("messages?user_id=ana&user_id=bob", "user_id"),
+        ("events?room=x&name=a&name=a", "name"),
+    ],
+)
+def test_a_filter_given_twice_is_refused_not_last_one_wins(
+    served: tuple[FakeIvsChat, Server], target: str, filter_: str
+) -> None:
+    fake, server = served
+    fake.client("us-west-2").create_room(name="b")
+    status, problem = get(server, target)
+    route = target.partition("?")[0]
+    assert status == 400
+    assert problem["message"] == (
+        f"GET /_fake/{route}: the filter {filter_!r} is given more than once; give each filter"
+        " once (filters combine with AND)."
+    )
+
+
+def test_a_filter_named_self_is_an_unknown_filter(served: tuple[FakeIvsChat, Server]) -> None:
+    _, server = served
+    status, problem = get(server, "calls?self=1")
+    assert status == 400
+    assert problem["message"].startswith("No ivschat operation has a parameter 'self'; ")
+    status, problem = get(server, "calls?operation=CreateRoom&self=1")
+    assert problem["message"].startswith("CreateRoom has no parameter 'self'; ")
+    status, problem = get(server, "messages?self=1")
+    assert (status, problem["message"]) == (
+        400,
+        "GET /_fake/messages has no filter 'self'; its filters are room, user_id.",
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -120,3 +121,14 @@ print(loaded)
     child = python("-c", code)
     output, errors = child.communicate(timeout=60)
     assert (output.strip(), errors) == ("[]", "")
+
+
+def test_the_command_line_names_a_port_in_use() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        child = python("-m", "fake_ivschat", "serve", "--port", str(port))
+        _, errors = child.communicate(timeout=30)
+    assert child.returncode == 2
+    assert f"cannot serve the control plane on 127.0.0.1:{port} (port={port})" in errors

@@ -292,3 +292,54 @@ def test_in_process_clients_stay_in_process_even_with_the_endpoint_url() -> None
         client = boto3.client("ivschat", endpoint_url=url, region_name="us-west-2")
         assert client.create_room(name="here")["name"] == "here"
     assert fake.assert_called("CreateRoom").region == "us-west-2"
+
+
+def test_a_client_naming_another_served_fakes_endpoint_reaches_that_fake() -> None:
+    served, active = FakeIvsChat(), FakeIvsChat()
+    with served.serve() as server:
+        made_before = remote(server)  # made before any fake is active
+        with active:
+            made_while = boto3.client(
+                "ivschat", endpoint_url=server.endpoint_url, region_name="us-west-2"
+            )
+            localhost = server.endpoint_url.replace("127.0.0.1", "localhost") + "/"
+            by_name = boto3.client("ivschat", endpoint_url=localhost, region_name="us-west-2")
+            for name, client in (("a", made_before), ("b", made_while), ("c", by_name)):
+                client.create_room(name=name)
+            active.client("us-west-2").create_room(name="here")
+            assert active.get_calls("CreateRoom", name="a") == []
+            # The served fake's HTTP rules: a 12-digit key id is the account.
+            there = {
+                (room["arn"].split(":")[4], room["name"])
+                for account in (ACCOUNT, served.account_id)
+                for room in served.client("us-west-2", account_id=account).list_rooms()["rooms"]
+            }
+            assert there == {(ACCOUNT, "a"), (served.account_id, "b"), (served.account_id, "c")}
+            assert [c.params["name"] for c in active.get_calls("CreateRoom")] == ["here"]
+    with active:  # that endpoint is no served fake's any more: today's rule, the active fake
+        assert made_while.list_rooms()["rooms"][0]["name"] == "here"
+
+
+def test_a_client_naming_the_active_fakes_own_endpoint_stays_in_process() -> None:
+    fake = FakeIvsChat()
+    with fake.serve() as server, fake:
+        client = boto3.client("ivschat", endpoint_url=server.endpoint_url, region_name="us-west-2")
+        client.create_room(name="here")
+        assert fake.assert_called("CreateRoom", name="here").account_id == fake.account_id
+
+
+@pytest.mark.parametrize("which", ["port", "chat_port"])
+def test_a_port_in_use_is_named(which: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        before = threading.active_count()
+        with pytest.raises(OSError) as info:
+            FakeIvsChat().serve(**{which: port})
+        assert threading.active_count() == before  # the other server was closed again
+    what = "control plane" if which == "port" else "Chat Messaging API"
+    assert str(info.value).startswith(
+        f"[Errno {info.value.errno}] cannot serve the {what} on 127.0.0.1:{port} ({which}={port}): "
+    )
+    assert "choose another port, or 0 for any free port" in str(info.value)

@@ -352,6 +352,23 @@ def test_a_timeout_that_is_not_a_number_of_seconds_is_refused(
         assert str(info.value) == message
 
 
+@pytest.mark.parametrize("timeout", [1e10, 1e300, 10**400], ids=["1e10", "1e300", "10**400"])
+def test_a_timeout_beyond_what_threads_can_wait_is_a_long_wait(
+    fake: FakeIvsChat,
+    client: Any,
+    arn: str,
+    later: Callable[[Callable[[], object]], None],
+    timeout: float,
+) -> None:
+    bob = join(fake, client, arn, "bob")
+    alice = join(fake, client, arn, "alice")
+    later(lambda: alice.send_message("hi"))
+    assert within(BOUND, lambda: bob.wait_for(is_message, timeout=timeout))["Content"] == "hi"
+    assert within(BOUND, lambda: fake.wait_for_message("hi", timeout=timeout)).content == "hi"
+    later(lambda: client.send_event(roomIdentifier=arn, eventName="app:go"))
+    assert within(BOUND, lambda: fake.wait_for_event("app:go", timeout=timeout)).id
+
+
 def test_a_predicate_that_is_not_a_function_is_refused(
     fake: FakeIvsChat, client: Any, arn: str
 ) -> None:

@@ -13,6 +13,7 @@ from .._hints import describe
 from . import clock, model
 from .errors import ServiceError
 from .options import DEFAULT_REGION
+from .regions import check_region
 from .resources import LoggingConfiguration, Room
 from .state import ServiceState
 from .validate import problems, validate
@@ -125,6 +126,7 @@ def identity(
     if arn_or_id is None or not arn_or_id.startswith("arn:"):
         account = account_id or default_account
         region = region_name or DEFAULT_REGION
+        check_region(region)
         if arn_or_id is not None:
             _check_id(kind, arn_or_id)
         _check_arn(kind, arn_of(kind, account, region, arn_or_id or kind.example))
@@ -165,15 +167,14 @@ def _check_id(kind: Kind, resource_id: str) -> None:
 
 
 def _check_arn(kind: Kind, arn: str) -> None:
-    """The ARN fits the model's shape, with a 12-digit account (the shape takes any digits)."""
+    """The ARN fits the model's shape, with a 12-digit account (the shape takes any digits) and
+    a region name (the shape takes any ``[a-z0-9-]+``)."""
     _, _, _, region, account, _ = arn.split(":", 5)
+    check_region(region)
     if not re.fullmatch(r"[0-9]{12}", account):
         raise ValueError(f"the account must be a 12-digit AWS account ID, got {account!r}")
-    if problems(model.service_model().shape_for(kind.arn_shape), arn):
-        raise ValueError(
-            f"{region!r} is not a region name (lowercase letters, digits and '-', such as"
-            " 'us-west-2')"
-        )
+    if problems(model.service_model().shape_for(kind.arn_shape), arn):  # cannot happen now
+        raise ValueError(f"{arn!r} does not fit the model's {kind.arn_shape}")
 
 
 def _times(create: datetime | None, update: datetime | None) -> tuple[int, int]:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 NS_PER_SECOND = 1_000_000_000
 NS_PER_MS = 1_000_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def now_ns() -> int:
@@ -26,7 +27,10 @@ def to_ms(ns: int) -> int:
 
 @functools.lru_cache(maxsize=1024)  # calls come many to a second: format each second once
 def _utc_seconds(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    # isoformat writes every year with 4 digits (strftime's %Y writes year 1 as "1", which
+    # parsers read as another date); adding to the epoch reaches year 1 on every platform.
+    moment = _EPOCH + timedelta(seconds=seconds)
+    return moment.replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 def iso_ms(ms: int) -> str:

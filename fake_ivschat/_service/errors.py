@@ -71,6 +71,9 @@ InternalServerException = _modelled("InternalServerException")
 SerializationException = error_class("SerializationException", 400)
 # Not modelled: an HTTP request to a path and method that no operation has (the served endpoint).
 UnknownOperationException = error_class("UnknownOperationException", 404)
+# Not modelled: a request signed for a region the service cannot have (AWS answers a credential
+# scoped to an invalid region so, before reading the request).
+InvalidSignatureException = error_class("InvalidSignatureException", 403)
 
 
 # What the control plane says, in one place: the ``message`` of each error it raises (a sentence
@@ -102,6 +105,10 @@ MESSAGES: dict[str, str] = {
     # UnknownOperationException (the served endpoint)
     "unknown_route": "No ivschat operation is {method} {path}.",
     "injected": "Injected {code} for {operation}.",
+    # InvalidSignatureException: a region no region can be
+    "bad_region": (
+        "Credential should be scoped to a valid region, not '{region}'; a region name is {rule}."
+    ),
     # Constraints the model states (validate.py)
     "at_most": "Member must have {noun} less than or equal to {limit}",
     "at_least": "Member must have {noun} greater than or equal to {limit}",

@@ -9,6 +9,7 @@ variable is the fake's for good; a wait reads the records a reset starts afresh)
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -32,12 +33,13 @@ CLOCK_RECHECK = 0.05
 
 
 def check_timeout(timeout: object) -> float:
-    """``timeout`` in seconds, if it is a finite number >= 0; else TypeError or ValueError."""
+    """``timeout`` in seconds, if it is a finite number >= 0; else TypeError or ValueError.
+    Beyond what a thread can wait (``threading.TIMEOUT_MAX``, ~292 years) is as long a wait."""
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise TypeError(f"timeout must be a number of seconds, got {describe(timeout)}")
-    if not 0 <= timeout <= threading.TIMEOUT_MAX:  # NaN fails too
+    if not 0 <= timeout < math.inf:  # NaN fails too
         raise ValueError(f"timeout must be a finite number of seconds >= 0, got {timeout!r}")
-    return float(timeout)
+    return float(min(timeout, threading.TIMEOUT_MAX))
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,7 @@ class AdminRoutes:
             status = 405 if methods else 404
             return status, {"message": f"No admin route {method} /_fake/{route}; {known}."}
         try:
-            return 200, handler(dict(parse_qsl(query, keep_blank_values=True)), body)
+            return 200, handler(_filters(f"{method} /_fake/{route}", query), body)
         except (BadRequest, TypeError, ValueError) as refused:
             return 400, {"message": str(refused)}
 
@@ -118,6 +118,20 @@ class AdminRoutes:
     def _faults(self, query: dict[str, str], body: bytes) -> dict[str, Any]:
         self._fake.inject_fault(**_object(body, "faults"))
         return {}
+
+
+def _filters(route: str, query: str) -> dict[str, str]:
+    """The query's filters by name; BadRequest for one given twice (which one would apply is
+    a guess: filters combine with AND, and a value is one string)."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    filters = dict(pairs)
+    if len(filters) < len(pairs):
+        repeated = next(name for name, _ in pairs if [n for n, _ in pairs].count(name) > 1)
+        raise BadRequest(
+            f"{route}: the filter {repeated!r} is given more than once; give each filter once"
+            " (filters combine with AND)."
+        )
+    return filters
 
 
 def _only(query: dict[str, str], route: str, names: tuple[str, ...]) -> None:

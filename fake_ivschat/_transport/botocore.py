@@ -11,6 +11,7 @@ import threading
 import weakref
 from dataclasses import dataclass
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 import botocore
 import botocore.hooks
@@ -242,6 +243,7 @@ class _Router:
         self._attach: Attach | None = None
         self._routed: weakref.WeakSet[BaseClient] = weakref.WeakSet()
         self._patches: list[tuple[type, str, Any, Any]] = []
+        self._served: dict[tuple[str, int], object] = {}  # endpoint (host, port) -> its fake
 
     def activate(self, owner: object, attach: Attach, patches: list[Patch] | None = None) -> None:
         """Make ``owner`` the active fake (``attach`` binds a client to it); patch botocore's
@@ -277,12 +279,28 @@ class _Router:
             self._patches.clear()
 
     def route(self, client: BaseClient, *, signed: bool) -> None:
-        """Bind ``client`` to the active fake unless some fake already answers it."""
+        """Bind ``client`` to the active fake unless some fake already answers it, or its
+        endpoint is another fake's server (it goes there, over HTTP)."""
         with self.lock:
-            if self._attach is None or client in _bindings:
+            if self._attach is None or client in _bindings or self._served_elsewhere(client):
                 return
             self._attach(client, signed)
             self._routed.add(client)
+
+    def serving(self, endpoint_url: str, owner: object | None) -> None:
+        """Note that ``owner`` serves at ``endpoint_url`` (None: no longer)."""
+        with self.lock:
+            if owner is None:
+                self._served.pop(_endpoint(endpoint_url), None)
+            else:
+                self._served[_endpoint(endpoint_url)] = owner
+
+    def _served_elsewhere(self, client: BaseClient) -> bool:
+        """Whether ``client``'s endpoint is the server of a fake other than the active one."""
+        if not self._served:
+            return False
+        server = self._served.get(_endpoint(client.meta.endpoint_url))
+        return server is not None and server is not self.active
 
     def _patch(self, cls: type, name: str, make: Callable[[Any], Any]) -> None:
         original = vars(cls)[name]
@@ -292,6 +310,19 @@ class _Router:
 
 
 ROUTER = _Router()
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "::"})
+
+
+def _endpoint(url: str | None) -> tuple[str, int]:
+    """(host, port) of an endpoint URL, every loopback name as one host (``localhost:P`` reaches
+    the server at ``127.0.0.1:P``)."""
+    parts = urlsplit(url or "")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:  # not a port: no server has it
+        return "", -1
+    host = (parts.hostname or "").lower()
+    return ("loopback" if host in _LOOPBACK else host), port
 
 
 def route_on_call(client: BaseClient) -> None:

@@ -12,7 +12,7 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.client import BaseClient
 
 from .._records import RecordedCall, made
-from .._service import clock, model
+from .._service import clock, model, regions
 from .._service.errors import MESSAGES, InternalServerException, ServiceError
 from .._service.options import DEFAULT_REGION
 from .._service.state import ServiceState
@@ -86,13 +86,16 @@ class Dispatcher:
         (botocore's exception raised, or a bare HTTP error), anything else is an HTTP answer."""
         with self._state.lock:
             request_id = self._state.ids.request_id()
-            injected = self._next_injected(operation) if self._injected else None
+            refused = regions.refusal(region)  # before the service reads anything
+            injected = self._next_injected(operation) if self._injected and not refused else None
             params: dict[str, Any] = {}
             result: dict[str, Any] | None = None
             error: str | None = None  # the error code, or the transport fault played
             message: str | None = None
             answer: AWSResponse | None = None  # None: a transport fault, played below
             try:
+                if refused is not None:
+                    raise refused
                 params = wire.decode(operation, request)
                 if isinstance(injected, ServiceError):
                     raise injected

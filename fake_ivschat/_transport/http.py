@@ -33,8 +33,9 @@ _log = logging.getLogger("fake_ivschat.server")
 Admin = Callable[[str, str, str, bytes], "tuple[int, Any]"]
 ADMIN_PREFIX = "/_fake/"
 
-# SigV4: "AWS4-HMAC-SHA256 Credential=<key id>/<date>/<region>/<service>/aws4_request, ..."
-_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/,\s]*/([^/,\s]+)/")
+# SigV4: "AWS4-HMAC-SHA256 Credential=<key id>/<date>/<region>/<service>/aws4_request, ...";
+# the region as written, even empty or spaced, for the call path to judge.
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/,\s]*/([^/,]*)/")
 _ACCOUNT = re.compile(r"\d{12}")
 
 # How often the accepting thread looks for close() (what closing costs), and a stalled request

@@ -5,10 +5,13 @@ importing the package and the in-process path never load ``http.server`` or ``we
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 from .._service.state import ServiceState
 from .admin import AdminRoutes, AdminTarget
+from .botocore import ROUTER
 from .dispatch import Dispatcher
 from .guard import Guard
 from .http import ControlPlane
@@ -39,9 +42,11 @@ class Server:
             raise ModuleNotFoundError(_NO_WEBSOCKETS) from missing
         host, port, chat_port = address
         admin = AdminRoutes(fake)
-        self._http = ControlPlane(host, port, dispatcher, account_id, admin.answer, guard)
+        with _listening("the control plane", host, "port", port):
+            self._http = ControlPlane(host, port, dispatcher, account_id, admin.answer, guard)
         try:
-            self._chat = ChatServer(state, host, chat_port, guard)
+            with _listening("the Chat Messaging API", host, "chat_port", chat_port):
+                self._chat = ChatServer(state, host, chat_port, guard)
         except BaseException:
             self._http.close()
             raise
@@ -49,6 +54,8 @@ class Server:
         self.endpoint_url = f"http://{name}:{self._http.port}"
         self.chat_url = f"ws://{name}:{self._chat.port}"
         self.closed = False
+        # While another fake is active, a client naming this endpoint comes here, not to it.
+        ROUTER.serving(self.endpoint_url, fake)
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "serving"
@@ -60,6 +67,7 @@ class Server:
         if self.closed:
             return
         self.closed = True
+        ROUTER.serving(self.endpoint_url, None)
         try:
             self._chat.close()
         finally:
@@ -75,6 +83,20 @@ class Server:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+@contextmanager
+def _listening(what: str, host: str, name: str, port: int) -> Iterator[None]:
+    """An OSError while ``what`` starts to listen says where (a port in use, most often)."""
+    try:
+        yield
+    except OSError as failed:
+        reason = failed.strerror or str(failed)
+        raise OSError(
+            failed.errno,
+            f"cannot serve {what} on {host}:{port} ({name}={port}): {reason}; choose another"
+            " port, or 0 for any free port",
+        ) from failed
 
 
 def check_address(host: object, port: object, chat_port: object, allow_remote: object) -> None:

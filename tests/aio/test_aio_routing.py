@@ -264,3 +264,27 @@ def test_an_aiobotocore_without_what_routing_replaces_is_named_and_sync_routing_
     finally:
         AioSession._create_client = original
     assert fake.get_calls("CreateRoom", name="sync")
+
+
+# -------------------------------------------------------------- regions and endpoints
+
+
+def test_an_async_client_of_a_region_no_region_can_be_is_refused_and_makes_nothing() -> None:
+    async def scenario() -> dict[str, Any]:
+        async with get_session().create_client(
+            "ivschat", region_name="US-WEST-2", config=Config(retries={"total_max_attempts": 1})
+        ) as client:
+            try:
+                await client.create_room(name="lobby")
+            except client.exceptions.ClientError as refused:
+                response: dict[str, Any] = refused.response
+                return response
+        raise AssertionError("CreateRoom in 'US-WEST-2' was answered")
+
+    with mock_ivschat() as fake:
+        error = run(scenario())
+        assert "no rooms" in repr(fake)
+    assert error["Error"]["Code"] == "InvalidSignatureException"
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 403
+    with pytest.raises(ValueError, match="'US-WEST-2' is not a region name"):
+        FakeIvsChat().aio_client("US-WEST-2")
