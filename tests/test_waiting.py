@@ -94,7 +94,9 @@ def test_a_message_sent_from_another_thread_is_returned_when_it_arrives(
 
     assert isinstance(message, RecordedMessage)
     assert (message.sender_user_id, message.attributes) == ("alice", {"lang": "en"})
-    assert DELAY * 0.9 <= elapsed < BOUND / 2  # it waited, and woke when the message came
+    # It waited (the other thread starts its DELAY a moment before the wait starts, more on a busy
+    # machine), and woke when the message came.
+    assert DELAY * 0.5 <= elapsed < BOUND / 2
     assert bob.wait_for(is_message, timeout=0) is message.payload
 
 
@@ -111,7 +113,7 @@ def test_a_frame_and_an_event_from_another_thread_are_returned_when_they_arrive(
     assert isinstance(event, RecordedEvent)
     assert event.attributes["MessageId"] == message_id
     assert frame is event.payload and frame is bob.received[-1]
-    assert DELAY * 0.9 <= elapsed < BOUND / 2
+    assert DELAY * 0.5 <= elapsed < BOUND / 2
 
 
 def test_an_event_waited_for_by_name_and_attributes(
