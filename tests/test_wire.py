@@ -168,6 +168,9 @@ def test_seed_makes_ids_reproducible() -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork here")
+# Python >= 3.12 warns of fork() in a process with threads (other tests' servers); the child
+# here only draws ids and exits.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_unseeded_fakes_of_a_forked_child_draw_other_ids_than_its_parents() -> None:
     FakeIvsChat().client(region_name=REGION).create_room()  # the parent's streams exist
     read, write = os.pipe()
