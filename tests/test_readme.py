@@ -94,11 +94,25 @@ def test_the_readme_is_short_and_leads_into_the_docs() -> None:
     assert {"docs/tutorial.md", "docs/index.md"} <= linked
 
 
-def test_every_relative_link_of_the_readme_leads_to_a_file() -> None:
+def anchors(page: Path) -> set[str]:
+    """The anchors of the headings of ``page``, as MkDocs and GitHub make them."""
+    text = re.sub(r"^```.*?^```", "", page.read_text(), flags=re.MULTILINE | re.DOTALL)
+    headings = re.findall(r"^#+ (.+)$", text, flags=re.MULTILINE)
+    slugs = (re.sub(r"[^\w\s-]", "", h.replace("`", "")).strip().lower() for h in headings)
+    return {re.sub(r"[-\s]+", "-", slug) for slug in slugs}
+
+
+def test_every_relative_link_of_the_readme_leads_to_a_file_and_anchor() -> None:
     targets = re.findall(r"\]\(([^)\s]+)\)", README.read_text())
-    local = [t.split("#")[0] for t in targets if not re.match(r"\w+:", t) and t.split("#")[0]]
-    assert local  # the README links into the docs
-    assert [t for t in local if not (ROOT / t).exists()] == []
+    local = [target.partition("#") for target in targets if not re.match(r"\w+:", target)]
+    assert {path for path, _, _ in local} > {""}  # the README links into the docs
+    assert [path for path, _, _ in local if path and not (ROOT / path).exists()] == []
+    broken = [
+        f"{path}#{anchor}"
+        for path, _, anchor in local
+        if anchor and anchor not in anchors(ROOT / path if path else README)
+    ]
+    assert broken == []
 
 
 def test_every_python_block_runs_somewhere() -> None:

@@ -30,7 +30,7 @@ def aio_blocks() -> list[str]:
     return [block for _, block in aio_examples()]
 
 
-def test_the_readme_has_async_examples() -> None:
+def test_the_readme_and_docs_have_async_examples() -> None:
     assert [block for block in aio_blocks() if "def test_" in block]
     assert [block for block in aio_blocks() if "def test_" not in block]
 
