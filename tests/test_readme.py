@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+import fake_ivschat
+
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 DOCS = ROOT / "docs"
@@ -193,3 +195,9 @@ def test_the_layout_table_names_every_test_file_and_only_existing_ones() -> None
         if "node_modules" not in path.parts
     }
     assert named == existing
+
+
+def test_the_api_reference_documents_every_public_name() -> None:
+    pages = "".join(page.read_text() for page in (DOCS / "reference").glob("*.md"))
+    documented = set(re.findall(r"^::: fake_ivschat\.(\w+)$", pages, flags=re.MULTILINE))
+    assert documented == set(fake_ivschat.__all__) - {"__version__"}
