@@ -201,3 +201,17 @@ def test_the_api_reference_documents_every_public_name() -> None:
     pages = "".join(page.read_text() for page in (DOCS / "reference").glob("*.md"))
     documented = set(re.findall(r"^::: fake_ivschat\.(\w+)$", pages, flags=re.MULTILINE))
     assert documented == set(fake_ivschat.__all__) - {"__version__"}
+
+
+def test_blocks_in_list_items_are_indented_as_python_markdown_reads_them() -> None:
+    """GitHub takes a table, fence or paragraph indented by two spaces after a blank line as part
+    of the list item above; MkDocs (Python-Markdown) needs four, or it ends the list there."""
+    misplaced = []
+    for page in PAGES[1:]:
+        lines = page.read_text().splitlines()
+        misplaced += [
+            f"{page.relative_to(ROOT)}:{number + 2}: {line.strip()[:40]}"
+            for number, (before, line) in enumerate(zip(lines, lines[1:]))
+            if not before.strip() and re.match(r"  \S", line)
+        ]
+    assert misplaced == []
