@@ -68,11 +68,14 @@ def test_help_lists_both_commands(capsys: pytest.CaptureFixture[str]) -> None:
     assert re.search(r"^ +demo +print a scripted chat", commands, re.MULTILINE)
 
 
-def test_the_readme_shows_what_the_demo_prints(demo: subprocess.CompletedProcess[str]) -> None:
-    readme = (ROOT / "README.md").read_text()
-    after = readme.split("python -m fake_ivschat demo\n```", 1)[1]
+@pytest.mark.parametrize("page", ["README.md", "docs/tutorial.md"])
+def test_the_readme_and_the_tutorial_show_what_the_demo_prints(
+    page: str, demo: subprocess.CompletedProcess[str]
+) -> None:
+    text = (ROOT / page).read_text()
+    after = text.split("python -m fake_ivschat demo\n```", 1)[1]
     shown = re.search(r"```\n(\[.*?)```", after, flags=re.DOTALL)
-    assert shown is not None, "the README shows no transcript after the demo command"
+    assert shown is not None, f"{page} shows no transcript after the demo command"
     printed = [line for line in demo.stdout.splitlines() if line.startswith("[")]
     assert shown.group(1).splitlines() == printed
 

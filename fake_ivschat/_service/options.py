@@ -109,7 +109,7 @@ class Quotas:
 
 @dataclass(frozen=True)
 class Options:
-    """Behaviours where the service is undocumented; see the fidelity table in the README."""
+    """Behaviours where the service is undocumented; see docs/explanation/fidelity.md."""
 
     logging_state_polls: int = 0
     conflict_on_attached_logging_delete: bool = True
