@@ -86,3 +86,27 @@ def test_tags_are_added_and_listed(aws: Cli, fake_ivschat: FakeIvsChat) -> None:
     assert aws("list-tags-for-resource", "--resource-arn", arn) == {
         "tags": {"a": "1", "b": "2", "c": "3"}
     }
+
+
+def test_the_service_endpoint_variable_replaces_endpoint_url(
+    fake_ivschat_server: Any, fake_ivschat: FakeIvsChat, tmp_path: Path
+) -> None:
+    # What the docs offer instead of repeating --endpoint-url: IVSCHAT_ENDPOINT_URL (printed by
+    # `python -m fake_ivschat serve`) given to the CLI as AWS_ENDPOINT_URL_IVSCHAT.
+    env = hermetic_env(
+        tmp_path,
+        AWS_ACCESS_KEY_ID=ACCOUNT,
+        AWS_SECRET_ACCESS_KEY="secret",
+        AWS_ENDPOINT_URL_IVSCHAT=fake_ivschat_server.endpoint_url,
+        # Were the variable ignored, the CLI's call to AWS would end at a closed loopback port.
+        HTTPS_PROXY="http://127.0.0.1:9",
+    )
+    done = subprocess.run(
+        [aws_cli_path(), "ivschat", "create-room", "--name", "env", "--region", REGION],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    fake_ivschat.assert_called("CreateRoom", name="env")
