@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
+import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import (
@@ -35,6 +36,21 @@ ANSWERED_FAULTS = {"http-502": 502, "http-503": 503, "http-504": 504}
 FAULT_KINDS = [*RAISED_FAULTS, *ANSWERED_FAULTS]
 # Attempts in all, as botocore documents them: legacy 5 by default, standard 3.
 RETRY_MODES = {"legacy": 5, "standard": 3}
+
+
+def remote(
+    endpoint_url: str, key: str = "111122223333", region: str = "us-west-2", **config: Any
+) -> Any:
+    """A plain boto3 client of a served fake's endpoint, as another process would make it: static
+    keys (a 12-digit key id is the account), no retries unless ``config`` says otherwise."""
+    return boto3.client(
+        "ivschat",
+        endpoint_url=endpoint_url,
+        region_name=region,
+        aws_access_key_id=key,
+        aws_secret_access_key="secret",
+        config=Config(**config) if config else NO_RETRY,
+    )
 
 
 def body(response: dict[str, Any]) -> dict[str, Any]:

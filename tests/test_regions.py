@@ -8,14 +8,13 @@ import http.client
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
 import pytest
 from aws_env import without_aws
 from botocore.exceptions import ClientError
-from helpers import NO_RETRY
+from helpers import NO_RETRY, remote
 
 from fake_ivschat import FakeIvsChat, mock_ivschat
 from fake_ivschat._transport.server import Server
@@ -117,14 +116,7 @@ def test_a_boto3_client_of_the_served_endpoint_gets_the_error_too(
     served: tuple[FakeIvsChat, Server],
 ) -> None:
     fake, server = served
-    client = boto3.client(
-        "ivschat",
-        endpoint_url=server.endpoint_url,
-        region_name="US-WEST-2",
-        aws_access_key_id="k",
-        aws_secret_access_key="s",
-        config=NO_RETRY,
-    )
+    client = remote(server.endpoint_url, region="US-WEST-2")
     with pytest.raises(ClientError) as info:
         client.list_rooms()
     assert info.value.response["Error"]["Code"] == "InvalidSignatureException"
@@ -163,16 +155,10 @@ def test_arranging_keeps_the_same_rule(region: str) -> None:
 
 def test_the_routed_answer_is_what_the_server_answers(served: tuple[FakeIvsChat, Server]) -> None:
     _, server = served
-    remote: Any = boto3.client(
-        "ivschat",
-        endpoint_url=server.endpoint_url,
-        region_name="US-WEST-2",
-        aws_access_key_id="k",
-        aws_secret_access_key="s",
-        config=NO_RETRY,
-    )
     with pytest.raises(ClientError) as over_http:
-        remote.get_room(identifier="arn:aws:ivschat:us-west-2:123456789012:room/abcdEFGH1234")
+        remote(server.endpoint_url, region="US-WEST-2").get_room(
+            identifier="arn:aws:ivschat:us-west-2:123456789012:room/abcdEFGH1234"
+        )
     with mock_ivschat():
         routed = boto3.client("ivschat", region_name="US-WEST-2", config=NO_RETRY)
         with pytest.raises(ClientError) as in_process:

@@ -11,9 +11,8 @@ import time
 from collections.abc import Iterator
 from urllib.parse import quote
 
-import boto3
 import pytest
-from helpers import NO_RETRY
+from helpers import remote
 from raw_http import RawConnection, exchange, request
 
 from fake_ivschat import FakeIvsChat
@@ -211,14 +210,7 @@ def test_an_admin_body_is_bounded_too(fake: FakeIvsChat, server: Server) -> None
 
 
 def test_real_clients_are_unaffected(server: Server) -> None:
-    client = boto3.client(
-        "ivschat",
-        endpoint_url=server.endpoint_url,
-        region_name="us-west-2",
-        aws_access_key_id="111122223333",
-        aws_secret_access_key="x",
-        config=NO_RETRY,
-    )
+    client = remote(server.endpoint_url)
     arn = client.create_room(name="real", tags={"k": "v" * 256})["arn"]
     client.tag_resource(resourceArn=arn, tags={"a": "b"})
     assert client.list_tags_for_resource(resourceArn=arn)["tags"] == {"k": "v" * 256, "a": "b"}

@@ -13,9 +13,8 @@ from urllib.parse import quote, urlsplit
 
 import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
-from helpers import NO_RETRY
+from helpers import remote
 
 from fake_ivschat import FakeIvsChat
 from fake_ivschat._service.backend import RegionState
@@ -38,18 +37,6 @@ def served() -> Iterator[tuple[FakeIvsChat, Server]]:
         yield fake, server
 
 
-def remote(server: Server, key: str = ACCOUNT, region: str = "us-west-2", **config: Any) -> Any:
-    """A plain boto3 client of the served endpoint, as another process would make it."""
-    return boto3.client(
-        "ivschat",
-        endpoint_url=server.endpoint_url,
-        region_name=region,
-        aws_access_key_id=key,
-        aws_secret_access_key="secret",
-        config=Config(**config) if config else NO_RETRY,
-    )
-
-
 def raw(
     server: Server, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
 ) -> tuple[int, dict[str, str], bytes]:
@@ -66,7 +53,7 @@ def raw(
 
 def test_create_get_and_list_with_manual_paging(served: tuple[FakeIvsChat, Server]) -> None:
     fake, server = served
-    client = remote(server)
+    client = remote(server.endpoint_url)
     created = [client.create_room(name=f"room-{n}") for n in range(5)]
     got = client.get_room(identifier=created[2]["arn"])
     assert got["name"] == "room-2" and got["createTime"] == created[2]["createTime"]
@@ -87,7 +74,7 @@ def test_create_get_and_list_with_manual_paging(served: tuple[FakeIvsChat, Serve
 
 def test_tags_travel_with_url_encoded_arns(served: tuple[FakeIvsChat, Server]) -> None:
     fake, server = served
-    client = remote(server)
+    client = remote(server.endpoint_url)
     arn = client.create_room(name="tagged")["arn"]
     client.tag_resource(resourceArn=arn, tags={"team": "a/b c", "env": "dev"})
     client.untag_resource(resourceArn=arn, tagKeys=["env"])
@@ -103,7 +90,7 @@ def test_a_modelled_error_carries_its_members(served: tuple[FakeIvsChat, Server]
     _, server = served
     missing = f"arn:aws:ivschat:us-west-2:{ACCOUNT}:room/abcdEFGH1234"
     with pytest.raises(ClientError) as info:
-        remote(server).get_room(identifier=missing)
+        remote(server.endpoint_url).get_room(identifier=missing)
     response = info.value.response
     assert response["Error"]["Code"] == "ResourceNotFoundException"
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 404
@@ -115,7 +102,7 @@ def test_a_modelled_error_carries_its_members(served: tuple[FakeIvsChat, Server]
 
 def test_delete_room_answers_204_without_a_body(served: tuple[FakeIvsChat, Server]) -> None:
     _, server = served
-    client = remote(server)
+    client = remote(server.endpoint_url)
     arn = client.create_room()["arn"]
     assert client.delete_room(identifier=arn)["ResponseMetadata"]["HTTPStatusCode"] == 204
     arn = client.create_room()["arn"]
@@ -129,9 +116,9 @@ def test_the_account_is_a_12_digit_access_key_and_the_region_the_signing_scope(
     served: tuple[FakeIvsChat, Server],
 ) -> None:
     fake, server = served
-    assert ":111122223333:" in remote(server).create_room()["arn"]
-    assert ":eu-west-1:" in remote(server, region="eu-west-1").create_room()["arn"]
-    other = remote(server, key="AKIAIOSFODNN7EXAMPLE").create_room()["arn"]
+    assert ":111122223333:" in remote(server.endpoint_url).create_room()["arn"]
+    assert ":eu-west-1:" in remote(server.endpoint_url, region="eu-west-1").create_room()["arn"]
+    other = remote(server.endpoint_url, key="AKIAIOSFODNN7EXAMPLE").create_room()["arn"]
     assert other.startswith(f"arn:aws:ivschat:us-west-2:{fake.account_id}:room/")
     # Unsigned: the fake's account in the default region.
     status, _, body = raw(server, "POST", "/CreateRoom", b"{}")
@@ -223,7 +210,7 @@ def test_a_page_on_loopback_may_call_it(served: tuple[FakeIvsChat, Server]) -> N
 
 def test_injected_faults_play_over_http(served: tuple[FakeIvsChat, Server]) -> None:
     fake, server = served
-    client = remote(server)
+    client = remote(server.endpoint_url)
     fake.inject_fault("ListRooms", "http-503")
     with pytest.raises(ClientError) as info:
         client.list_rooms()
@@ -234,7 +221,7 @@ def test_injected_faults_play_over_http(served: tuple[FakeIvsChat, Server]) -> N
         client.list_rooms()
 
     fake.inject_fault("ListRooms", "read-timeout")
-    impatient = remote(server, read_timeout=0.1, retries={"total_max_attempts": 1})
+    impatient = remote(server.endpoint_url, read_timeout=0.1, retries={"total_max_attempts": 1})
     with pytest.raises(ReadTimeoutError):
         impatient.list_rooms()
 
@@ -256,7 +243,9 @@ def test_close_frees_the_ports_and_joins_the_threads() -> None:
     before = threading.active_count()
     fake = FakeIvsChat()
     server = fake.serve()
-    remote(server).list_rooms()  # leaves a keep-alive connection open in the client's pool
+    remote(
+        server.endpoint_url
+    ).list_rooms()  # leaves a keep-alive connection open in the client's pool
     ports = [urlsplit(url).port for url in (server.endpoint_url, server.chat_url)]
     server.close()
     server.close()  # twice: nothing more
@@ -297,7 +286,7 @@ def test_in_process_clients_stay_in_process_even_with_the_endpoint_url() -> None
 def test_a_client_naming_another_served_fakes_endpoint_reaches_that_fake() -> None:
     served, active = FakeIvsChat(), FakeIvsChat()
     with served.serve() as server:
-        made_before = remote(server)  # made before any fake is active
+        made_before = remote(server.endpoint_url)  # made before any fake is active
         with active:
             made_while = boto3.client(
                 "ivschat", endpoint_url=server.endpoint_url, region_name="us-west-2"

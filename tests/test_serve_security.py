@@ -14,9 +14,8 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-import boto3
 import pytest
-from helpers import NO_RETRY
+from helpers import remote
 from raw_http import exchange, request
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
@@ -90,14 +89,7 @@ def test_loopback_names_with_any_port_are_served(server: Server, host: str) -> N
 
 def test_a_client_of_localhost_is_served(server: Server) -> None:
     url = server.endpoint_url.replace("127.0.0.1", "localhost")
-    client = boto3.client(
-        "ivschat",
-        endpoint_url=url,
-        region_name="us-west-2",
-        aws_access_key_id="111122223333",
-        aws_secret_access_key="x",
-        config=NO_RETRY,
-    )
+    client = remote(url)
     assert client.create_room(name="by-name")["name"] == "by-name"
 
 
