@@ -138,34 +138,50 @@ VIC, WES, MOD = User("v1", "Vic"), User("v2", "Wes"), User("mod", "Mod", "modera
 OpenChat = Callable[..., list[Page]]
 
 
+@pytest.fixture(scope="module")
+def tabs(browser: Browser) -> Iterator[dict[User, Page]]:
+    """A browser context per user (another person's browser), for the module, with one page
+    each: :func:`open_chat` loads the chat anew in it for each test."""
+    contexts = {user: browser.new_context() for user in (VIC, WES, MOD)}
+    try:
+        pages = {}
+        for user, context in contexts.items():
+            context.set_default_timeout(TIMEOUT_MS)
+            pages[user] = context.new_page()
+            echo_console(pages[user], user.user_id)
+        yield pages
+    finally:
+        for context in contexts.values():
+            context.close()
+
+
 @pytest.fixture
-def open_chat(browser: Browser, backend: str, reviewed: list[str]) -> Iterator[OpenChat]:
-    """``open_chat(*users)``: the stream's chat page for each user, in a browser context of its
-    own (another person's browser); returns the pages once every one's chat is connected."""
-    contexts = []
+def open_chat(tabs: dict[User, Page], backend: str, reviewed: list[str]) -> Iterator[OpenChat]:
+    """``open_chat(*users)``: the stream's chat page of each user, each in its own browser
+    context; returns the pages once every one's chat is connected."""
+    opened: list[Page] = []
 
     def open_chat(*users: User) -> list[Page]:
-        pages = []
-        for user_id, display_name, role in users:
-            context = browser.new_context()
-            contexts.append(context)
-            context.set_default_timeout(TIMEOUT_MS)
-            page = context.new_page()
-            echo_console(page, user_id)
+        for user in users:
             query = urlencode(
-                {"stream": STREAM, "user": user_id, "name": display_name, "role": role}
+                {
+                    "stream": STREAM,
+                    "user": user.user_id,
+                    "name": user.display_name,
+                    "role": user.role,
+                }
             )
-            page.goto(f"{backend}/?{query}", wait_until="commit")  # the pages load together
-            pages.append(page)
-        for page in pages:
-            expect(page.locator("#status")).to_have_text("connected", timeout=TIMEOUT_MS)
-        return pages
+            tabs[user].goto(f"{backend}/?{query}", wait_until="commit")  # the pages load together
+            opened.append(tabs[user])
+        for user in users:
+            expect(tabs[user].locator("#status")).to_have_text("connected", timeout=TIMEOUT_MS)
+        return [tabs[user] for user in users]
 
     try:
         yield open_chat
     finally:
-        for context in contexts:
-            context.close()
+        for page in opened:  # leave the chat before the servers close
+            page.goto("about:blank")
 
 
 def echo_console(page: Page, user_id: str) -> None:
@@ -356,3 +372,33 @@ def test_a_page_left_open_refreshes_its_token_and_keeps_chatting(
     minted = fake_ivschat.get_calls("CreateChatToken", userId="v1")
     assert len(minted) >= 3 and all(call.ok for call in minted)
     assert [m.content for m in fake_ivschat.messages(ROOM)] == ["still here", "me too"]
+
+
+def test_the_backend_lets_only_moderators_moderate(
+    fake_ivschat: FakeIvsChat, reviewed: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The API without a browser: Flask's test client.
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("WEB_CHAT_SECRET_KEY", "only-for-tests")
+    api = create_app().test_client()
+
+    def login(user: User) -> dict[str, str]:
+        body = {"userId": user.user_id, "displayName": user.display_name, "role": user.role}
+        session = api.post("/api/login", json=body).get_json()["session"]
+        return {"Authorization": f"Bearer {session}"}
+
+    viewer, moderator = login(VIC), login(MOD)
+    delete = f"/api/streams/{STREAM}/messages/abcd"
+    assert api.delete(delete, json={"reason": "r"}).status_code == 401
+    assert api.delete(delete, json={"reason": "r"}, headers=viewer).json == {
+        "message": "only moderators may do this"
+    }
+    assert api.post(f"/api/streams/{STREAM}/end", headers=viewer).status_code == 403
+    assert api.post("/api/streams/nope/chat-token", headers=viewer).status_code == 404
+    assert api.post(f"/api/streams/{STREAM}/end", headers=moderator).status_code == 200
+    refused = api.post("/api/login", json={"userId": "x", "displayName": "X", "role": "admin"})
+    assert (refused.status_code, refused.get_json()) == (
+        400,
+        {"message": "role must be one of ['moderator', 'viewer']"},
+    )
+    assert [c.operation for c in fake_ivschat.calls] == ["ListRooms", "ListRooms", "SendEvent"]
