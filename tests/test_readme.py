@@ -1,6 +1,7 @@
 """The README's examples run as written: every ```python block is a program run here, a pytest
-file whose tests must all pass here, or an async example run by tests/aio/test_aio_readme.py (where
-aiobotocore is installed). A block that is none of these fails.
+file whose tests must all pass here, an async example run by tests/aio/test_aio_readme.py (where
+aiobotocore is installed), or an excerpt of a file the suite runs (a first line ``# excerpt of
+PATH``), checked here to be that file's text. A block that is none of these fails.
 
 The README's ```js and ```bash blocks are not run here. What the JavaScript ones show (a ChatRoom of
 the official SDK on `server.chat_url`, @aws-sdk/client-ivschat on `endpoint_url`, the admin routes)
@@ -20,6 +21,10 @@ README = ROOT / "README.md"
 AIO_MARK = "# needs fake-ivschat[aio]"  # the first line of the blocks tests/aio runs
 TEST_DEF = re.compile(r"^\s*(?:async )?def test_", flags=re.MULTILINE)
 FILE_LINE = re.compile(r"^# (\w+)\.py\n", flags=re.MULTILINE)  # starts another file of a block
+# The first line of a block quoting a file under a test path (pyproject's testpaths); a line
+# "# ..." in it stands for lines left out.
+EXCERPT = re.compile(r"^# excerpt of ((?:tests|examples)/[\w/]+\.py)\n")
+LEFT_OUT = re.compile(r"^# \.\.\.\n", flags=re.MULTILINE)
 
 
 def python_blocks() -> list[str]:
@@ -29,6 +34,8 @@ def python_blocks() -> list[str]:
 def kind(block: str) -> str:
     if block.startswith(AIO_MARK):
         return "async example"
+    if EXCERPT.match(block):
+        return "excerpt"
     if TEST_DEF.search(block):
         return "test file"
     if block.startswith(("import ", "from ")):
@@ -86,6 +93,36 @@ def test_every_python_block_runs_somewhere() -> None:
 @pytest.mark.parametrize("block", blocks_of("program"), ids=ids(blocks_of("program")))
 def test_every_program_runs(block: str) -> None:
     exec(compile(block, "README.md", "exec"), {"__name__": "readme_example"})
+
+
+def excerpt_missing(block: str) -> str | None:
+    """The first piece of an excerpt that is not in its file after the pieces before it."""
+    match = EXCERPT.match(block)
+    assert match is not None
+    text = (ROOT / match.group(1)).read_text()
+    at = 0
+    for piece in LEFT_OUT.split(block[match.end() :]):
+        piece = piece.strip("\n")
+        found = text.find(piece, at)
+        if found < 0:
+            return piece
+        at = found + len(piece)
+    return None
+
+
+@pytest.mark.parametrize("block", blocks_of("excerpt"), ids=ids(blocks_of("excerpt")))
+def test_every_excerpt_is_the_text_of_the_file_it_names(block: str) -> None:
+    missing = excerpt_missing(block)
+    assert missing is None, f"the README quotes what its file does not say:\n{missing}"
+
+
+def test_an_excerpt_altered_or_out_of_order_is_caught() -> None:
+    quote = "# excerpt of examples/chat_backend/rooms.py\n"
+    first, second = 'APP_TAG, APP = "app", "chat-backend"', 'STREAM_TAG = "stream"'
+    assert kind(f"{quote}def test_x():\n    pass\n") == "excerpt"
+    assert excerpt_missing(f"{quote}{first}\n# ...\n{second}\n") is None
+    assert excerpt_missing(f"{quote}{second}\n# ...\n{first}\n") == first
+    assert excerpt_missing(f"{quote}{first}\n{second}x\n") == f"{first}\n{second}x"
 
 
 def files(block: str) -> dict[str, str]:

@@ -108,9 +108,8 @@ def backend(
 
 @pytest.fixture
 def reviewed(fake_ivschat: FakeIvsChat) -> list[str]:
-    """The stream's room, arranged with the ARN the tests name and reviewed by the backend's
-    Lambda (registered in Python); returns the content of every message the Lambda was asked
-    about."""
+    """The backend's review Lambda, registered in Python for its ARN; returns the content of
+    every message it is asked about."""
     asked: list[str] = []
 
     def review_lambda(event: dict[str, Any], context: object) -> dict[str, Any]:
@@ -118,14 +117,20 @@ def reviewed(fake_ivschat: FakeIvsChat) -> list[str]:
         return review.handler(event, context)
 
     fake_ivschat.register_review_handler(REVIEW_LAMBDA, review_lambda)
-    fake_ivschat.arrange_room(  # as rooms.open_stream_room makes it, with an id of our choosing
+    return asked
+
+
+@pytest.fixture
+def room(fake_ivschat: FakeIvsChat, reviewed: list[str]) -> str:
+    """The stream's room as rooms.open_stream_room makes it, with the ARN the tests name."""
+    fake_ivschat.arrange_room(
         ROOM,
-        name=rooms.room_name(STREAM),
+        name=rooms.room_name(STREAM),  # what the backend looks the stream's room up by
         maximumMessageLength=200,
         tags={rooms.APP_TAG: rooms.APP, rooms.STREAM_TAG: STREAM},
         messageReviewHandler={"uri": REVIEW_LAMBDA, "fallbackResult": "ALLOW"},
     )
-    return asked
+    return ROOM
 
 
 class User(NamedTuple):
@@ -156,7 +161,7 @@ def tabs(browser: Browser) -> Iterator[dict[User, Page]]:
 
 
 @pytest.fixture
-def open_chat(tabs: dict[User, Page], backend: str, reviewed: list[str]) -> Iterator[OpenChat]:
+def open_chat(tabs: dict[User, Page], backend: str, room: str) -> Iterator[OpenChat]:
     """``open_chat(*users)``: the stream's chat page of each user, each in its own browser
     context; returns the pages once every one's chat is connected."""
     opened: list[Page] = []
@@ -375,7 +380,7 @@ def test_a_page_left_open_refreshes_its_token_and_keeps_chatting(
 
 
 def test_the_backend_lets_only_moderators_moderate(
-    fake_ivschat: FakeIvsChat, reviewed: list[str], monkeypatch: pytest.MonkeyPatch
+    fake_ivschat: FakeIvsChat, room: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The API without a browser: Flask's test client.
     monkeypatch.setenv("AWS_REGION", REGION)
