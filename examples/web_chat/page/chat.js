@@ -6,6 +6,7 @@ const STREAM_ENDED = 'app:stream-ended'; // chat_backend.rooms.STREAM_ENDED
 
 const query = new URLSearchParams(location.search);
 const stream = query.get('stream');
+const streamPath = `/api/streams/${encodeURIComponent(stream)}`;
 const me = {
   userId: query.get('user'),
   displayName: query.get('name') ?? query.get('user'),
@@ -49,7 +50,8 @@ function button(label, onClick) {
   made.type = 'button';
   made.className = label;
   made.textContent = label;
-  made.addEventListener('click', () => onClick().catch((error) => notice(`Could not ${label}: ${error.message}`, 'error')));
+  made.addEventListener('click', () => onClick()
+    .catch((error) => notice(`Could not ${label}: ${error.message}`, 'error')));
   return made;
 }
 
@@ -63,9 +65,13 @@ function showMessage(message) {
   text.textContent = `${message.sender.attributes?.displayName ?? message.sender.userId}: ${message.content}`;
   item.append(text);
   if (moderating) {
-    item.append(button('delete', () => api('DELETE', `/api/streams/${stream}/messages/${message.id}`, { reason: 'removed by a moderator' })));
+    const remove = () => api('DELETE', `${streamPath}/messages/${encodeURIComponent(message.id)}`,
+      { reason: 'removed by a moderator' });
+    item.append(button('delete', remove));
     if (message.sender.userId !== me.userId) {
-      item.append(button('kick', () => api('POST', `/api/streams/${stream}/users/${encodeURIComponent(message.sender.userId)}/kick`, { reason: 'kicked by a moderator' })));
+      const user = encodeURIComponent(message.sender.userId);
+      const kick = () => api('POST', `${streamPath}/users/${user}/kick`, { reason: 'kicked by a moderator' });
+      item.append(button('kick', kick));
     }
   }
   $('#messages').append(item);
@@ -79,7 +85,7 @@ async function main() {
     regionOrUrl,
     // Called on connecting and again before each token expires: a chat token is single-use.
     tokenProvider: async () => {
-      const minted = await api('POST', `/api/streams/${stream}/chat-token`);
+      const minted = await api('POST', `${streamPath}/chat-token`);
       document.body.dataset.tokens = String(++tokensFetched);
       return minted; // token, sessionExpirationTime, tokenExpirationTime (ISO 8601 text)
     },
@@ -114,7 +120,8 @@ async function main() {
   });
   if (moderating) {
     $('#end-stream').hidden = false;
-    $('#end-stream').addEventListener('click', () => api('POST', `/api/streams/${stream}/end`).catch((error) => notice(`Could not end the stream: ${error.message}`, 'error')));
+    $('#end-stream').addEventListener('click', () => api('POST', `${streamPath}/end`)
+      .catch((error) => notice(`Could not end the stream: ${error.message}`, 'error')));
   }
   room.connect();
 }
