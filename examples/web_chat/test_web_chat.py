@@ -75,6 +75,9 @@ def browser() -> Iterator[Browser]:
     chromium = shutil.which("chromium")
     if chromium is None:
         missing("Chromium is not installed (`apt-get install chromium`)")
+    expect.set_options(
+        timeout=TIMEOUT_MS
+    )  # Playwright's own default, 5 s, is tight on 2 busy cores
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=chromium, headless=True, args=CHROMIUM_ARGS, timeout=30_000
@@ -179,7 +182,7 @@ def open_chat(tabs: dict[User, Page], backend: str, room: str) -> Iterator[OpenC
             tabs[user].goto(f"{backend}/?{query}", wait_until="commit")  # the pages load together
             opened.append(tabs[user])
         for user in users:
-            expect(tabs[user].locator("#status")).to_have_text("connected", timeout=TIMEOUT_MS)
+            expect(tabs[user].locator("#status")).to_have_text("connected")
         return [tabs[user] for user in users]
 
     try:
