@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 from typing import Any, NoReturn
 
+from botocore.exceptions import ClientError, ParamValidationError
 from chat_backend import moderation, rooms, tokens
 from chat_backend.config import Settings
 from flask import Flask, abort, jsonify, request, send_from_directory
@@ -106,6 +107,18 @@ def create_app() -> Flask:
     @app.errorhandler(404)
     def as_json(error: Any) -> ResponseReturnValue:
         return jsonify(message=error.description), error.code
+
+    # What the page asked for cannot be (a message id of the wrong form, a user id too long...):
+    # boto3's or the service's answer, passed on. Any other failure is the backend's: a 500.
+    @app.errorhandler(ParamValidationError)
+    def refused_by_boto3(error: ParamValidationError) -> ResponseReturnValue:
+        return jsonify(message=str(error)), 400
+
+    @app.errorhandler(ClientError)
+    def refused_by_ivschat(error: ClientError) -> ResponseReturnValue:
+        code, message = error.response["Error"]["Code"], error.response["Error"]["Message"]
+        status = {"ValidationException": 400, "ResourceNotFoundException": 404}.get(code, 500)
+        return jsonify(message=f"{code}: {message}"), status
 
     return app
 

@@ -382,7 +382,7 @@ def test_a_page_left_open_refreshes_its_token_and_keeps_chatting(
     assert [m.content for m in fake_ivschat.messages(ROOM)] == ["still here", "me too"]
 
 
-def test_the_backend_lets_only_moderators_moderate(
+def test_the_backend_refuses_non_moderators_and_bad_requests(
     fake_ivschat: FakeIvsChat, room: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The API without a browser: Flask's test client.
@@ -402,6 +402,16 @@ def test_the_backend_lets_only_moderators_moderate(
         "message": "only moderators may do this"
     }
     assert api.post(f"/api/streams/{STREAM}/end", headers=viewer).status_code == 403
+    # Message ids are 12 letters or digits: boto3 checks the length, the service the rest.
+    for message_id, refused_by in (
+        ("short", "Parameter validation failed"),
+        ("-" * 12, "Validation"),
+    ):
+        answer = api.delete(
+            f"/api/streams/{STREAM}/messages/{message_id}", json={"reason": "r"}, headers=moderator
+        )
+        assert answer.status_code == 400
+        assert answer.get_json()["message"].startswith(refused_by)
     assert api.post("/api/streams/nope/chat-token", headers=viewer).status_code == 404
     assert api.post(f"/api/streams/{STREAM}/end", headers=moderator).status_code == 200
     refused = api.post("/api/login", json={"userId": "x", "displayName": "X", "role": "admin"})
@@ -409,4 +419,11 @@ def test_the_backend_lets_only_moderators_moderate(
         400,
         {"message": "role must be one of ['moderator', 'viewer']"},
     )
-    assert [c.operation for c in fake_ivschat.calls] == ["ListRooms", "ListRooms", "SendEvent"]
+    assert [(c.operation, c.error) for c in fake_ivschat.calls] == [
+        ("ListRooms", None),  # boto3 refused the short id: no call
+        ("ListRooms", None),
+        ("DeleteMessage", "ValidationException"),
+        ("ListRooms", None),  # the stream "nope": no room
+        ("ListRooms", None),
+        ("SendEvent", None),
+    ]
