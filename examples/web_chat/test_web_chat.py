@@ -1,7 +1,8 @@
 """The web chat end to end: real Chromium (driven by Playwright) opens the page, which logs in to
 the Flask backend, gets its chat tokens from it and chats through the official SDK with
-``fake.serve()``; the backend's boto3 client reaches the same fake in-process. Each test asserts
-what the pages show and what the fake recorded.
+``fake.serve()``; the backend's boto3 client reaches the same fake in-process. Each browser test
+asserts what the pages show and what the fake recorded; the last test calls the backend's API
+without a browser.
 
 Needs the ``web`` extra (Flask, Playwright), Debian's ``chromium``, Node.js and
 ``npm ci --prefix examples/web_chat``; skipped without them, except under CI, where that fails.
