@@ -98,6 +98,16 @@ def test_the_cleaner_pages_through_every_room(fake_ivschat: FakeIvsChat) -> None
     assert {r["arn"] for r in left} == {streams["s1"], streams["s4"], not_ours}
 
 
+def test_a_streams_room_is_found_by_its_name_and_tags(fake_ivschat: FakeIvsChat) -> None:
+    s1, s2 = rooms.open_stream_room("s1"), rooms.open_stream_room("s2")
+    # Same name, another owner: not the stream's room.
+    boto3.client("ivschat", region_name=REGION).create_room(name=rooms.room_name("s3"))
+
+    assert (rooms.find_stream_room("s1"), rooms.find_stream_room("s2")) == (s1, s2)
+    assert rooms.find_stream_room("s3") is None
+    assert fake_ivschat.assert_called("ListRooms").params == {"name": "stream-s3", "maxResults": 50}
+
+
 @pytest.fixture
 def moto() -> Iterator[None]:
     with mock_aws():

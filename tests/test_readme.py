@@ -1,7 +1,8 @@
 """The examples of the README and of the documentation site (docs/) run as written: every
-```python block is a program run here, a pytest file whose tests must all pass here, or an async
-example run by tests/aio/test_aio_readme.py (where aiobotocore is installed). A block that is none
-of these fails.
+```python block is a program run here, a pytest file whose tests must all pass here, an async
+example run by tests/aio/test_aio_readme.py (where aiobotocore is installed), or an excerpt of a
+file the suite runs (a first line ``# excerpt of PATH``), checked here to be that file's text. A
+block that is none of these fails.
 
 The ```js and ```bash blocks are not run here. What the JavaScript ones show (a ChatRoom of the
 official SDK on `server.chat_url`, @aws-sdk/client-ivschat on `endpoint_url`, the admin routes) is
@@ -31,6 +32,10 @@ AIO_MARK = "# needs fake-ivschat[aio]"  # the first line of the blocks tests/aio
 TEST_DEF = re.compile(r"^\s*(?:async )?def test_", flags=re.MULTILINE)
 FILE_LINE = re.compile(r"^# (\w+)\.py\n", flags=re.MULTILINE)  # starts another file of a block
 README_LINES = 200
+# The first line of a block quoting a file under a test path (pyproject's testpaths); a line
+# "# ..." in it stands for lines left out.
+EXCERPT = re.compile(r"^# excerpt of ((?:tests|examples)/[\w/]+\.py)\n")
+LEFT_OUT = re.compile(r"^# \.\.\.\n", flags=re.MULTILINE)
 
 
 def python_blocks(page: Path = README) -> list[str]:
@@ -40,6 +45,8 @@ def python_blocks(page: Path = README) -> list[str]:
 def kind(block: str) -> str:
     if block.startswith(AIO_MARK):
         return "async example"
+    if EXCERPT.match(block):
+        return "excerpt"
     if TEST_DEF.search(block):
         return "test file"
     if block.startswith(("import ", "from ")):
@@ -134,6 +141,36 @@ def test_every_python_block_runs_somewhere() -> None:
 @pytest.mark.parametrize(("page", "block"), examples("program"))
 def test_every_program_runs(page: Path, block: str) -> None:
     exec(compile(block, page.name, "exec"), {"__name__": "docs_example"})
+
+
+def excerpt_missing(block: str) -> str | None:
+    """The first piece of an excerpt that is not in its file after the pieces before it."""
+    match = EXCERPT.match(block)
+    assert match is not None
+    text = (ROOT / match.group(1)).read_text()
+    at = 0
+    for piece in LEFT_OUT.split(block[match.end() :]):
+        piece = piece.strip("\n")
+        found = text.find(piece, at)
+        if found < 0:
+            return piece
+        at = found + len(piece)
+    return None
+
+
+@pytest.mark.parametrize(("page", "block"), examples("excerpt"))
+def test_every_excerpt_is_the_text_of_the_file_it_names(page: Path, block: str) -> None:
+    missing = excerpt_missing(block)
+    assert missing is None, f"{page.name} quotes what its file does not say:\n{missing}"
+
+
+def test_an_excerpt_altered_or_out_of_order_is_caught() -> None:
+    quote = "# excerpt of examples/chat_backend/rooms.py\n"
+    first, second = 'APP_TAG, APP = "app", "chat-backend"', 'STREAM_TAG = "stream"'
+    assert kind(f"{quote}def test_x():\n    pass\n") == "excerpt"
+    assert excerpt_missing(f"{quote}{first}\n# ...\n{second}\n") is None
+    assert excerpt_missing(f"{quote}{second}\n# ...\n{first}\n") == first
+    assert excerpt_missing(f"{quote}{first}\n{second}x\n") == f"{first}\n{second}x"
 
 
 def files(block: str) -> dict[str, str]:

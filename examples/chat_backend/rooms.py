@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 APP_TAG, APP = "app", "chat-backend"  # marks the rooms this backend owns (see cleaner.py)
 STREAM_TAG = "stream"
 LOGGING_CONFIGURATION_NAME = "chat-backend-logs"
+STREAM_ENDED = "app:stream-ended"  # the event every viewer's page gets when the stream ends
 
 
 def chat_log_configuration(settings: Settings) -> str | None:
@@ -43,7 +44,7 @@ def open_stream_room(stream_id: str) -> str:
     """Create the chat room of a stream going live; returns its ARN."""
     settings = Settings.from_env()
     room: dict[str, Any] = {
-        "name": f"stream-{stream_id}",
+        "name": room_name(stream_id),
         "maximumMessageLength": 200,
         "tags": {APP_TAG: APP, STREAM_TAG: stream_id},
     }
@@ -57,3 +58,25 @@ def open_stream_room(stream_id: str) -> str:
             "fallbackResult": "ALLOW",
         }
     return str(ivschat().create_room(**room)["arn"])
+
+
+def room_name(stream_id: str) -> str:
+    return f"stream-{stream_id}"
+
+
+def find_stream_room(stream_id: str) -> str | None:
+    """The ARN of the room :func:`open_stream_room` made for a stream; None when it has none."""
+    # ListRooms filters by name: one call, whatever the number of rooms in the account.
+    for room in ivschat().list_rooms(name=room_name(stream_id), maxResults=50)["rooms"]:
+        tags = room.get("tags", {})
+        if tags.get(APP_TAG) == APP and tags.get(STREAM_TAG) == stream_id:
+            return str(room["arn"])
+    return None
+
+
+def announce_stream_ended(room_arn: str, stream_id: str) -> str:
+    """Tell everyone in the room that the stream is over; returns the event's id."""
+    sent = ivschat().send_event(
+        roomIdentifier=room_arn, eventName=STREAM_ENDED, attributes={STREAM_TAG: stream_id}
+    )
+    return str(sent["id"])
