@@ -34,6 +34,7 @@ from ._service.state import ServiceState
 from ._service.tokens import ChatTokenClaims
 from ._transport import faults
 from ._transport.botocore import ROUTER, Patch, bound_owner, unbind
+from ._transport.bounds import DEFAULT_MAX_UNSENT_BYTES
 from ._transport.dispatch import Dispatcher
 
 if TYPE_CHECKING:
@@ -218,17 +219,22 @@ class FakeIvsChat(ReadBack, Arranging):
         *,
         chat_port: int = 0,
         allow_remote: bool = False,
+        max_unsent_bytes: int = DEFAULT_MAX_UNSENT_BYTES,
     ) -> Server:
         """Serve this fake's state to clients outside the process, on background threads, until
         ``close()``: the control plane at ``server.endpoint_url`` (admin routes under
         ``/_fake/``), the Chat Messaging API at ``server.chat_url``. Port 0: any free port; a
-        host other than loopback only with ``allow_remote=True``. Needs ``fake-ivschat[server]``.
+        host other than loopback only with ``allow_remote=True``. A socket whose client reads
+        too slowly to keep its unsent frames under ``max_unsent_bytes`` (8 MiB) is closed with
+        1008. Needs ``fake-ivschat[server]``.
         """
-        from ._transport.server import Server, check_address
+        from ._transport.server import Server, check_serve_options
 
-        check_address(host, port, chat_port, allow_remote)
+        check_serve_options(host, port, chat_port, allow_remote, max_unsent_bytes)
         address = (host, port, chat_port)
-        return Server(self, self.account_id, self._dispatcher, self._state, address)
+        return Server(
+            self, self.account_id, self._dispatcher, self._state, address, max_unsent_bytes
+        )
 
     def reset(self) -> None:
         """Become a fresh fake with the same options: no resources, open connections and sockets

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 from types import TracebackType
 
+from .._hints import integer
 from .._service.state import ServiceState
 from .admin import AdminRoutes, AdminTarget
 from .dispatch import Dispatcher
@@ -21,7 +22,8 @@ _NO_WEBSOCKETS = (
 class Server:
     """A running server of one fake: ``endpoint_url`` (the rest-json control plane, plus the
     admin routes under ``/_fake/``) and ``chat_url`` (the Chat Messaging API). A context
-    manager; :meth:`close` closes every socket with a close frame and frees both ports."""
+    manager; :meth:`close` closes every socket with a close frame and frees both ports, within
+    about a second whatever clients do."""
 
     def __init__(
         self,
@@ -30,6 +32,7 @@ class Server:
         dispatcher: Dispatcher,
         state: ServiceState,
         address: tuple[str, int, int],
+        max_unsent_bytes: int,
     ) -> None:
         try:
             from .websocket import ChatServer
@@ -39,7 +42,7 @@ class Server:
         admin = AdminRoutes(fake)
         self._http = ControlPlane(host, port, dispatcher, account_id, admin.answer)
         try:
-            self._chat = ChatServer(state, host, chat_port)
+            self._chat = ChatServer(state, host, chat_port, max_unsent_bytes)
         except BaseException:
             self._http.close()
             raise
@@ -53,8 +56,10 @@ class Server:
         return f"<fake_ivschat Server {state} {self.endpoint_url} {self.chat_url}>"
 
     def close(self) -> None:
-        """Close every socket (close code 1001), stop both servers, join their threads, free the
-        ports. Closing twice does nothing."""
+        """Close every socket (close code 1001) after the frames queued for it, stop both
+        servers, join their threads, free the ports. A socket that does not take its close frame
+        within ``CLOSE_GRACE_SECONDS`` (1 s) is abandoned, as is a connection still in its
+        opening handshake at once. Closing twice does nothing."""
         if self.closed:
             return
         self.closed = True
@@ -75,9 +80,12 @@ class Server:
         self.close()
 
 
-def check_address(host: object, port: object, chat_port: object, allow_remote: object) -> None:
-    """TypeError or ValueError for a bad address; a host that is not loopback needs
+def check_serve_options(
+    host: object, port: object, chat_port: object, allow_remote: object, max_unsent_bytes: object
+) -> None:
+    """TypeError or ValueError for a bad option; a host that is not loopback needs
     ``allow_remote=True``."""
+    integer("max_unsent_bytes", max_unsent_bytes, 1)
     if not isinstance(host, str) or not host:
         raise TypeError(f"host must be a non-empty str, not {host!r}")
     for name, value in (("port", port), ("chat_port", chat_port)):
