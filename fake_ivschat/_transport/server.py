@@ -23,7 +23,7 @@ class Server:
     """A running server of one fake: ``endpoint_url`` (the rest-json control plane, plus the
     admin routes under ``/_fake/``) and ``chat_url`` (the Chat Messaging API). A context
     manager; :meth:`close` closes every socket with a close frame and frees both ports, within
-    about a second whatever clients do."""
+    a second whatever clients do."""
 
     def __init__(
         self,
@@ -58,7 +58,7 @@ class Server:
     def close(self) -> None:
         """Close every socket (close code 1001) after the frames queued for it, stop both
         servers, join their threads, free the ports. A socket that does not take its close frame
-        within ``CLOSE_GRACE_SECONDS`` (1 s) is abandoned, as is a connection still in its
+        within ``CLOSE_GRACE_SECONDS`` (0.5 s) is abandoned, as is a connection still in its
         opening handshake at once. Closing twice does nothing."""
         if self.closed:
             return

@@ -3,10 +3,11 @@ only subprotocol and is echoed; each socket is one more connection sink of its r
 same hub as in-process connections, in the same order; what a client sends is published as an
 in-process connection's request is.
 
-Closing is bounded whatever clients do: a socket the fake closes has ``CLOSE_GRACE_SECONDS`` to
-take its close frame (after the frames queued before it); one that does not (its client stopped
-reading, or floods pings and never reads the pongs) is abandoned, its TCP connection reset.
-Connections still in their opening handshake are abandoned at once when the server closes."""
+Closing is bounded whatever clients do: when the server closes, each socket has
+``CLOSE_GRACE_SECONDS`` to take its close frame (after the frames queued before it); one that does
+not (its client stopped reading, or floods pings and never reads the pongs) is abandoned, its TCP
+connection reset, and connections still in their opening handshake are abandoned at once. A
+socket the service closes while serving has ``SOCKET_CLOSE_GRACE_SECONDS``."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from .._service.errors import ChatConnectionError
 from .._service.messaging import Messaging
 from .._service.state import ServiceState
 from .._service.tokens import ChatTokenClaims
-from .bounds import CLOSE_GRACE_SECONDS, MAX_FRAME_BYTES
+from .bounds import CLOSE_GRACE_SECONDS, MAX_FRAME_BYTES, SOCKET_CLOSE_GRACE_SECONDS
 from .outbox import SERVER_CLOSED, CloseFrame, Encoder, Outbox, SocketConnection
 
 _log = logging.getLogger("fake_ivschat.server")
@@ -37,8 +38,10 @@ NO_TOKEN = "Connect with the chat token as the only Sec-WebSocket-Protocol value
 CLOSING = "The server is closing.\n"
 # How often sessions of idle sockets are checked for expiry, and closing sockets for their grace.
 TICK_SECONDS = 0.2
-_GRACE_TICKS = round(CLOSE_GRACE_SECONDS / TICK_SECONDS)
-_STOP_SECONDS = 0.5  # for the threads of an abandoned server to end
+_GRACE_TICKS = round(SOCKET_CLOSE_GRACE_SECONDS / TICK_SECONDS)
+# For the threads of a server whose sockets are all closed or abandoned to end (they take
+# milliseconds); all are daemons, so one still ending after that never holds up the interpreter.
+_STOP_SECONDS = (0.3, 0.1)  # websockets' shutdown(), then each of our own threads
 
 
 # The server sends no pings (the SDK needs none; clients may ping it): websockets >= 15 would send
@@ -233,11 +236,11 @@ class ChatServer:
         self._quiet.wait(CLOSE_GRACE_SECONDS)  # each socket sends what it has, then closes
         self._tracker.abandon_all()  # those that could not take it
         self._stop.set()
-        # Bounded even if a connection thread lingers: every thread here is a daemon.
         stopping = threading.Thread(target=self._server.shutdown, daemon=True)
         stopping.start()
-        for thread in [stopping, *self._threads]:
-            thread.join(timeout=_STOP_SECONDS)
+        stopping.join(timeout=_STOP_SECONDS[0])
+        for thread in self._threads:
+            thread.join(timeout=_STOP_SECONDS[1])
 
 
 def _send(ws: ServerConnection, outbox: Outbox) -> None:
