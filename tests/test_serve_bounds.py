@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 import pytest
 from unruly_clients import (
@@ -161,3 +162,29 @@ def test_a_frame_over_1_mib_closes_the_socket_with_1009() -> None:
                 ws.recv(timeout=5)
         assert ws.protocol.close_rcvd is not None
         assert ws.protocol.close_rcvd.code == 1009
+
+
+@pytest.mark.parametrize("reads_again_after", [0.1, 2.6], ids=["within-its-grace", "too-late"])
+def test_a_stalled_socket_the_service_closes_is_reset_after_its_grace(
+    reads_again_after: float,
+) -> None:
+    """DisconnectUser of a client that stopped reading: if it reads again within 2 s
+    (SOCKET_CLOSE_GRACE_SECONDS) it gets every frame, then the close frame; later, the
+    connection has been reset (and the server's threads for it are gone)."""
+    with served() as room:
+        stalled = room.stalled("paused-tab")
+        sent = room.flood(KERNEL_BYTES // FRAME_BYTES)
+        room.client.disconnect_user(roomIdentifier=room.arn, userId="paused-tab")
+        time.sleep(reads_again_after)
+        got = 0
+        with pytest.raises(ConnectionClosed):
+            while True:
+                stalled.recv(timeout=5)
+                got += 1
+        if reads_again_after < 2:
+            assert got == sent + 1  # the DISCONNECT_USER event last
+            assert stalled.protocol.close_rcvd is not None
+            assert stalled.protocol.close_rcvd.code == 1000
+        else:
+            assert got < sent
+            assert stalled.protocol.close_rcvd is None  # reset: no close frame

@@ -61,7 +61,8 @@ class Room:
     def stalled(self, user: str, **kwargs: Any) -> ClientConnection:
         """A stock websockets client that reads nothing unless asked (``stalled``)."""
         ws = stalled(self.server.chat_url, self.token(user), **kwargs)
-        self._clients.callback(abort, ws)  # its close() could wait on its full buffers
+        self._clients.enter_context(ws)
+        self._clients.callback(abort, ws)  # first: its close() could wait on its full buffers
         return ws
 
     def flood(
