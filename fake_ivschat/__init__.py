@@ -16,8 +16,9 @@ if TYPE_CHECKING:
     from ._service.options import Quotas
     from ._service.tokens import ChatTokenClaims
 
-# The public names load on first use (PEP 562): the pytest plugin is imported at the start of
-# every pytest run of an environment that has the package, and must not load botocore there.
+# The public names load on first use (PEP 562), so that importing the package loads nothing heavy
+# (botocore): the pytest plugin is imported at the start of every pytest run of an environment
+# that has the package, and `python -m fake_ivschat serve` takes its signals from its first moments.
 _WHERE = {
     "ChatConnection": "._service.connection",
     "ChatConnectionError": "._service.errors",

@@ -1,6 +1,9 @@
 """``python -m fake_ivschat serve``: a fake served on loopback to clients of any language until
-interrupted (Ctrl-C or SIGTERM: a clean exit, status 0). ``python -m fake_ivschat demo``: a short
-scripted chat against an in-process fake, printed as a transcript."""
+interrupted (Ctrl-C or SIGTERM, at any moment: a clean exit, status 0, within 2 s). ``python -m
+fake_ivschat demo``: a short scripted chat against an in-process fake, printed as a transcript.
+
+Only the standard library is imported before the signals are taken: the fake (botocore) loads
+after, so that a signal while it loads ends the process cleanly too."""
 
 from __future__ import annotations
 
@@ -12,9 +15,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from . import _demo
-from ._fake import FakeIvsChat
-from ._service.options import DEFAULT_ACCOUNT_ID
+from ._transport.bounds import DEFAULT_MAX_UNSENT_BYTES
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,12 +31,24 @@ def _parser() -> argparse.ArgumentParser:
         description="Print IVSCHAT_ENDPOINT_URL=... and IVSCHAT_CHAT_URL=... (two lines a shell"
         " can eval), then serve until interrupted.",
     )
+    _serve_options(serve)
+    commands.add_parser(
+        "demo",
+        help="print a scripted chat (two users, a moderator, a review handler, a ban) played on"
+        " an in-process fake",
+        description="Play a short chat on an in-process fake, seeded and on a scripted clock,"
+        " and print what the room saw, as a person would read it.",
+    )
+    return parser
+
+
+def _serve_options(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=0, help="control-plane port (0: any free)")
     serve.add_argument("--chat-port", type=int, default=0, help="WebSocket port (0: any free)")
     serve.add_argument("--seed", type=int, default=None, help="make generated IDs reproducible")
     serve.add_argument(
-        "--account-id", default=DEFAULT_ACCOUNT_ID, help="the account of unsigned requests"
+        "--account-id", default=None, help="the account of unsigned requests (default 123456789012)"
     )
     serve.add_argument(
         "--allow-remote", action="store_true", help="allow a host other than loopback"
@@ -56,14 +69,22 @@ def _parser() -> argparse.ArgumentParser:
         help="also take requests from web pages of ORIGIN (https://app.example:8443, null; *:"
         " any); loopback pages always (repeatable)",
     )
-    commands.add_parser(
-        "demo",
-        help="print a scripted chat (two users, a moderator, a review handler, a ban) played on"
-        " an in-process fake",
-        description="Play a short chat on an in-process fake, seeded and on a scripted clock,"
-        " and print what the room saw, as a person would read it.",
+    serve.add_argument(
+        "--max-unsent-bytes",
+        type=int,
+        default=DEFAULT_MAX_UNSENT_BYTES,
+        help="close a socket (1008) whose client reads too slowly to keep its unsent frames under"
+        f" this (default {DEFAULT_MAX_UNSENT_BYTES}: 8 MiB)",
     )
-    return parser
+
+
+class _Interrupted(BaseException):
+    """A signal before serving began: nothing to close."""
+
+
+def _on_signals(handler: Any) -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, handler)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -71,6 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
+            from . import _demo
+            from ._fake import FakeIvsChat
+
             _demo.run(FakeIvsChat(seed=1), sys.stdout)
             sys.stdout.flush()  # here, where a reader gone is caught, not at exit
             return 0
@@ -83,8 +107,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    stop = threading.Event()
+
+    def starting(*_: Any) -> None:
+        raise _Interrupted
+
+    def serving(*_: Any) -> None:
+        stop.set()
+
     try:
-        fake = FakeIvsChat(args.account_id, seed=args.seed)
+        _on_signals(starting)
+        from ._fake import FakeIvsChat  # the slow part: botocore
+
+        _on_signals(serving)
+    except _Interrupted:
+        return 0
+    try:
+        account = {} if args.account_id is None else {"account_id": args.account_id}
+        fake = FakeIvsChat(**account, seed=args.seed)
         server = fake.serve(
             args.host,
             args.port,
@@ -92,19 +132,14 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             allow_remote=args.allow_remote,
             allowed_hosts=args.allowed_host,
             cors_origins=args.cors_origin,
+            max_unsent_bytes=args.max_unsent_bytes,
         )
     except (TypeError, ValueError, OSError, ImportError) as problem:  # OSError: a port in use
         parser.error(str(problem))
-    stop = threading.Event()
-
-    def interrupted(*_: Any) -> None:
-        stop.set()
-
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, interrupted)
     with server:
-        print(f"IVSCHAT_ENDPOINT_URL={server.endpoint_url}", flush=True)
-        print(f"IVSCHAT_CHAT_URL={server.chat_url}", flush=True)
+        if not stop.is_set():
+            print(f"IVSCHAT_ENDPOINT_URL={server.endpoint_url}", flush=True)
+            print(f"IVSCHAT_CHAT_URL={server.chat_url}", flush=True)
         while not stop.wait(0.5):
             pass
     return 0

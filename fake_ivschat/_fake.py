@@ -35,6 +35,7 @@ from ._service.state import ServiceState
 from ._service.tokens import ChatTokenClaims
 from ._transport import faults
 from ._transport.botocore import ROUTER, Patch, bound_owner, unbind
+from ._transport.bounds import DEFAULT_MAX_UNSENT_BYTES
 from ._transport.dispatch import Dispatcher
 
 if TYPE_CHECKING:
@@ -225,11 +226,14 @@ class FakeIvsChat(ReadBack, Arranging):
         allow_remote: bool = False,
         allowed_hosts: Collection[str] = (),
         cors_origins: Collection[str] = (),
+        max_unsent_bytes: int = DEFAULT_MAX_UNSENT_BYTES,
     ) -> Server:
         """Serve this fake's state to clients outside the process, on background threads, until
         ``close()``: the control plane at ``server.endpoint_url`` (admin routes under
         ``/_fake/``), the Chat Messaging API at ``server.chat_url``. Port 0: any free port; a
-        host other than loopback only with ``allow_remote=True``. Needs ``fake-ivschat[server]``.
+        host other than loopback only with ``allow_remote=True``. A socket whose client reads
+        too slowly to keep its unsent frames under ``max_unsent_bytes`` (8 MiB) is closed with
+        1008. Needs ``fake-ivschat[server]``.
 
         Both servers answer only requests whose ``Host`` is a loopback name, the bound address
         or one of ``allowed_hosts`` (``".example.com"``: a domain and its subdomains; ``"*"``:
@@ -237,12 +241,14 @@ class FakeIvsChat(ReadBack, Arranging):
         one of ``cors_origins`` (``"https://app.example:8443"``, ``"null"``; ``"*"``: any).
         """
         from ._transport.guard import Guard
-        from ._transport.server import Server, check_address
+        from ._transport.server import Server, check_serve_options
 
-        check_address(host, port, chat_port, allow_remote)
+        check_serve_options(host, port, chat_port, allow_remote, max_unsent_bytes)
         guard = Guard(host, allowed_hosts, cors_origins)
         address = (host, port, chat_port)
-        return Server(self, self.account_id, self._dispatcher, self._state, address, guard)
+        return Server(
+            self, self.account_id, self._dispatcher, self._state, address, guard, max_unsent_bytes
+        )
 
     def reset(self) -> None:
         """Become a fresh fake with the same options: no resources, open connections and sockets

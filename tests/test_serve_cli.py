@@ -3,15 +3,19 @@ fake_ivschat serve``, and the server staying out of ``import fake_ivschat``."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
+from unruly_clients import FRAME_BYTES, KERNEL_BYTES, MESSAGE_ID, REASON, Reader, abort, stalled
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 from websockets.typing import Subprotocol
@@ -20,9 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 FAST = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
 
 
-def python(*args: str) -> subprocess.Popen[str]:
+def python(*args: str, **variables: str) -> subprocess.Popen[str]:
     """This checkout's package in a child process (never the network: no metadata probe)."""
-    env = {**os.environ, "AWS_EC2_METADATA_DISABLED": "true"}
+    env = {**os.environ, "AWS_EC2_METADATA_DISABLED": "true", **variables}
     return subprocess.Popen(
         [sys.executable, *args],
         cwd=ROOT,
@@ -98,11 +102,130 @@ def test_the_command_line_serves_until_interrupted(signum: signal.Signals) -> No
         child.wait()
 
 
+def _client(endpoint: str) -> Any:
+    return boto3.client(
+        "ivschat",
+        endpoint_url=endpoint,
+        region_name="us-west-2",
+        aws_access_key_id="not-an-account",
+        aws_secret_access_key="x",
+    )
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_the_command_line_exits_within_2_s_with_a_client_that_stopped_reading(
+    signum: signal.Signals,
+) -> None:
+    child = python("-m", "fake_ivschat", "serve")
+    paused = None
+    try:
+        assert child.stdout is not None
+        endpoint = child.stdout.readline().strip().partition("=")[2]
+        chat = child.stdout.readline().strip().partition("=")[2]
+        client = _client(endpoint)
+        arn = client.create_room()["arn"]
+        tokens = [
+            client.create_chat_token(
+                roomIdentifier=arn, userId=user, capabilities=["DELETE_MESSAGE"]
+            )["token"]
+            for user in ("paused", "moderator")
+        ]
+        paused = stalled(chat, tokens[0])
+        with connect(chat, subprotocols=[Subprotocol(tokens[1])]) as ws:
+            reader = Reader(ws)
+            request = json.dumps({"Action": "DELETE_MESSAGE", "Id": MESSAGE_ID, "Reason": REASON})
+            count = KERNEL_BYTES // FRAME_BYTES  # more than the kernel buffers take
+            for _ in range(count):
+                ws.send(request)
+            for _ in range(1000):  # the server answered them all
+                if len(reader.frames) == count:
+                    break
+                time.sleep(0.01)
+            start = time.perf_counter()
+            child.send_signal(signum)
+            assert child.wait(timeout=15) == 0
+            took = time.perf_counter() - start
+            assert reader.close_frame() == (1001, "server closed")
+        assert took < 2.0
+        assert len(reader.frames) == count
+        assert child.stderr is not None and child.stderr.read() == ""
+    finally:
+        child.kill()
+        child.wait()
+        if paused is not None:
+            abort(paused)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_while_the_command_line_starts_is_a_clean_exit(signum: signal.Signals) -> None:
+    # Python reports each import on stderr as it completes: the signal lands while botocore
+    # loads, well within the first half second.
+    child = python("-m", "fake_ivschat", "serve", PYTHONPROFILEIMPORTTIME="1")
+    try:
+        assert child.stderr is not None
+        for line in child.stderr:
+            if "botocore" in line:
+                break
+        child.send_signal(signum)
+        output, errors = child.communicate(timeout=15)
+        assert child.returncode == 0, errors[-2000:]
+        assert "Traceback" not in errors
+        assert output == ""  # never served
+    finally:
+        child.kill()
+        child.wait()
+
+
 def test_the_command_line_refuses_a_remote_host() -> None:
     child = python("-m", "fake_ivschat", "serve", "--host", "0.0.0.0")
     _, errors = child.communicate(timeout=30)
     assert child.returncode == 2
     assert "host '0.0.0.0' is not a loopback address" in errors
+
+
+def test_the_fixture_teardown_is_bounded_with_a_client_left_open(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import inspect
+        import time
+
+        import pytest
+        from websockets.sync.client import connect
+
+        ENDED = []
+        # websockets < 15: no keepalive in its threaded client
+        KEEPALIVE = "ping_interval" in inspect.signature(connect).parameters
+
+        def teardown_took_under_2_s():
+            if ENDED:
+                took = time.perf_counter() - ENDED[-1]
+                assert took < 2.0, f"the last teardown took {took:.1f} s"
+
+        @pytest.mark.parametrize("keepalive", [None, 20], ids=["keepalive-off", "keepalive-on"])
+        def test_forgets_a_client(fake_ivschat, fake_ivschat_server, keepalive):
+            teardown_took_under_2_s()
+            client = fake_ivschat.client("us-west-2")
+            arn = client.create_room()["arn"]
+            token = lambda user: client.create_chat_token(
+                roomIdentifier=arn, userId=user, capabilities=["DELETE_MESSAGE"]
+            )["token"]
+            options = {"ping_interval": keepalive} if KEEPALIVE else {}
+            connect(
+                fake_ivschat_server.chat_url, subprotocols=[token("u")], **options
+            )  # never closed, never read
+            moderator = fake_ivschat.connect(token("moderator"))
+            for _ in range(3000):  # ~6 MB: more than the kernel buffers take
+                moderator.delete_message("m" * 128, "\\u00e9" * 256)
+            ENDED.append(time.perf_counter())
+
+        def test_after():
+            teardown_took_under_2_s()
+        """
+    )
+    result = pytester.runpytest_subprocess(*FAST, timeout=60)
+    result.assert_outcomes(passed=3)
 
 
 def test_importing_and_the_in_process_path_load_no_server() -> None:

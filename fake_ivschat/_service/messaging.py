@@ -293,7 +293,8 @@ class Messaging:
         each attached chat log; it is also the requester's answer."""
         # Most rooms of most tests have no one connected and no chat log: look before calling.
         if self._connections.get(room.arn):
-            for connection in self._live(room.arn, now):
+            # A copy: a socket too slow for its frames is closed (and removed) as it receives.
+            for connection in tuple(self._live(room.arn, now)):
                 connection._receive(frame)
         if room.logging_configuration_identifiers:
             self.log_records.add(room, frame, now)

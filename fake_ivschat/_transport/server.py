@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
 
+from .._hints import integer
 from .._service.state import ServiceState
 from .admin import AdminRoutes, AdminTarget
 from .botocore import ROUTER
@@ -25,7 +26,8 @@ _NO_WEBSOCKETS = (
 class Server:
     """A running server of one fake: ``endpoint_url`` (the rest-json control plane, plus the
     admin routes under ``/_fake/``) and ``chat_url`` (the Chat Messaging API). A context
-    manager; :meth:`close` closes every socket with a close frame and frees both ports."""
+    manager; :meth:`close` closes every socket with a close frame and frees both ports, within
+    a second whatever clients do."""
 
     def __init__(
         self,
@@ -35,6 +37,7 @@ class Server:
         state: ServiceState,
         address: tuple[str, int, int],
         guard: Guard,
+        max_unsent_bytes: int,
     ) -> None:
         try:
             from .websocket import ChatServer
@@ -46,7 +49,7 @@ class Server:
             self._http = ControlPlane(host, port, dispatcher, account_id, admin.answer, guard)
         try:
             with _listening("the Chat Messaging API", host, "chat_port", chat_port):
-                self._chat = ChatServer(state, host, chat_port, guard)
+                self._chat = ChatServer(state, host, chat_port, guard, max_unsent_bytes)
         except BaseException:
             self._http.close()
             raise
@@ -62,8 +65,10 @@ class Server:
         return f"<fake_ivschat Server {state} {self.endpoint_url} {self.chat_url}>"
 
     def close(self) -> None:
-        """Close every socket (close code 1001), stop both servers, join their threads, free the
-        ports. Closing twice does nothing."""
+        """Close every socket (close code 1001) after the frames queued for it, stop both
+        servers, join their threads, free the ports. A socket that does not take its close frame
+        within ``CLOSE_GRACE_SECONDS`` (0.5 s) is abandoned, as is a connection still in its
+        opening handshake at once. Closing twice does nothing."""
         if self.closed:
             return
         self.closed = True
@@ -99,9 +104,12 @@ def _listening(what: str, host: str, name: str, port: int) -> Iterator[None]:
         ) from failed
 
 
-def check_address(host: object, port: object, chat_port: object, allow_remote: object) -> None:
-    """TypeError or ValueError for a bad address; a host that is not loopback needs
+def check_serve_options(
+    host: object, port: object, chat_port: object, allow_remote: object, max_unsent_bytes: object
+) -> None:
+    """TypeError or ValueError for a bad option; a host that is not loopback needs
     ``allow_remote=True``."""
+    integer("max_unsent_bytes", max_unsent_bytes, 1)
     if not isinstance(host, str) or not host:
         raise TypeError(f"host must be a non-empty str, not {host!r}")
     for name, value in (("port", port), ("chat_port", chat_port)):

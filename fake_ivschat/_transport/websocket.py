@@ -1,46 +1,48 @@
 """The Chat Messaging API over WebSocket (``websockets``' threaded server): the chat token is the
 only subprotocol and is echoed; each socket is one more connection sink of its room, fed by the
 same hub as in-process connections, in the same order; what a client sends is published as an
-in-process connection's request is."""
+in-process connection's request is.
+
+Closing is bounded whatever clients do: when the server closes, each socket has
+``CLOSE_GRACE_SECONDS`` to take its close frame (after the frames queued before it); one that does
+not (its client stopped reading, or floods pings and never reads the pongs) is abandoned, its TCP
+connection reset, and connections still in their opening handshake are abandoned at once. A
+socket the service closes while serving has ``SOCKET_CLOSE_GRACE_SECONDS``."""
 
 from __future__ import annotations
 
-import json
+import contextlib
 import logging
 import socket
+import struct
 import threading
-from collections import deque
-from dataclasses import dataclass
 from inspect import signature
-from typing import Callable
+from typing import Any
 
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.protocol import State
 from websockets.sync.server import ServerConnection, serve
 
-from .._service.connection import CLOSED_BY_CLIENT, ChatConnection
+from .._service.connection import ChatConnection
 from .._service.errors import ChatConnectionError
-from .._service.frames import Frame
 from .._service.messaging import Messaging
-from .._service.state import RESET, ServiceState
+from .._service.state import ServiceState
 from .._service.tokens import ChatTokenClaims
+from .bounds import CLOSE_GRACE_SECONDS, MAX_FRAME_BYTES, SOCKET_CLOSE_GRACE_SECONDS
 from .guard import Guard, Refusal
+from .outbox import SERVER_CLOSED, CloseFrame, Encoder, Outbox, SocketConnection
 
 _log = logging.getLogger("fake_ivschat.server")
 
-SERVER_CLOSED = "server closed"  # the close_reason of the connections server.close() ends
-# The close frame a socket gets for each close_reason (any other reason, DisconnectUser with its
-# reason included: 1000 and the reason itself). The official SDK reads none of them: any proper
-# close is a "serverDisconnect" to it.
-CLOSE_CODES = {SERVER_CLOSED: 1001, RESET: 1012}  # going away, service restart
-_MAX_REASON_BYTES = 123  # RFC 6455: a close frame's payload is at most 125 bytes
-
 NO_TOKEN = "Connect with the chat token as the only Sec-WebSocket-Protocol value.\n"
 CLOSING = "The server is closing.\n"
-# How often sessions of idle sockets are checked for expiry, and pending closes waited for.
+# How often sessions of idle sockets are checked for expiry, and closing sockets for their grace.
 TICK_SECONDS = 0.2
-CLOSE_TIMEOUT_SECONDS = 2.0
+_GRACE_TICKS = round(SOCKET_CLOSE_GRACE_SECONDS / TICK_SECONDS)
+# For the threads of a server whose sockets are all closed or abandoned to end (they take
+# milliseconds); all are daemons, so one still ending after that never holds up the interpreter.
+_STOP_SECONDS = (0.3, 0.1)  # websockets' shutdown(), then each of our own threads
 
 
 # The server sends no pings (the SDK needs none; clients may ping it): websockets >= 15 would send
@@ -48,111 +50,91 @@ CLOSE_TIMEOUT_SECONDS = 2.0
 _NO_KEEPALIVE = {"ping_interval": None} if "ping_interval" in signature(serve).parameters else {}
 
 
-@dataclass(frozen=True)
-class _Close:
-    code: int
-    reason: str
+_ABANDONED = "fake_ivschat_abandoned"  # set on a connection the fake abandoned
 
 
-class Outbox:
-    """What one socket still has to send, in the room's order: JSON texts, then maybe a close
-    frame. Filled under the fake's lock (never blocks), emptied by the socket's thread."""
-
-    def __init__(self) -> None:
-        self._ready = threading.Condition(threading.Lock())
-        self._items: deque[str | _Close] = deque()
-        self._done = False
-
-    def put(self, text: str) -> None:
-        with self._ready:
-            if not self._done:
-                self._items.append(text)
-                self._ready.notify()
-
-    def close(self, code: int, reason: str) -> None:
-        """Send a close frame after what is queued, and nothing more."""
-        with self._ready:
-            if not self._done:
-                self._items.append(_Close(code, reason))
-                self._done = True
-                self._ready.notify()
-
-    def finish(self) -> None:
-        """Send nothing more (the client closed)."""
-        with self._ready:
-            self._done = True
-            self._ready.notify()
-
-    def take(self) -> str | _Close | None:
-        """The next item, waiting for one; None once finished and empty."""
-        with self._ready:
-            while not self._items and not self._done:
-                self._ready.wait()
-            return self._items.popleft() if self._items else None
+def _abandon(ws: ServerConnection) -> None:
+    """Reset the connection: a thread blocked sending to it or reading it returns at once."""
+    setattr(ws, _ABANDONED, True)
+    with contextlib.suppress(OSError):  # already closed
+        ws.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        ws.socket.shutdown(socket.SHUT_RDWR)
 
 
-class _Encoder:
-    """Each frame encoded once for every socket it goes to (called under the fake's lock, where a
-    frame reaches every connection of its room before the next frame is delivered)."""
-
-    def __init__(self) -> None:
-        self._frame: Frame | None = None
-        self._text = ""
-
-    def __call__(self, frame: Frame) -> str:
-        if frame is not self._frame:
-            self._frame, self._text = frame, json.dumps(frame, separators=(",", ":"))
-        return self._text
-
-
-def close_frame(reason: str) -> tuple[int, str]:
-    """The close code and reason a socket closed for ``reason`` (a close_reason) gets."""
-    text = reason.encode()[:_MAX_REASON_BYTES].decode(errors="ignore")
-    return CLOSE_CODES.get(reason, 1000), text
-
-
-class SocketConnection(ChatConnection):
-    """A connection whose frames go to a WebSocket: each frame delivered to it and its closing
-    are queued, under the fake's lock, for the socket's thread to send."""
-
-    def __init__(
-        self, messaging: Messaging, claims: ChatTokenClaims, encode: Callable[[Frame], str]
-    ) -> None:
-        super().__init__(messaging, claims)
-        self.outbox = Outbox()
-        self._encode = encode
-
-    def _receive(self, frame: Frame) -> None:
-        if self._closure() is None:
-            self.outbox.put(self._encode(frame))
-
-    def _mark_closed(self, reason: str, code: int) -> bool:
-        if not super()._mark_closed(reason, code):
-            return False
-        if reason == CLOSED_BY_CLIENT:
-            self.outbox.finish()
-        else:
-            self.outbox.close(*close_frame(reason))
+def _not_abandoned(record: logging.LogRecord) -> bool:
+    """Drop what websockets reports of a connection the fake abandoned: its threads may race
+    over the reset socket ("unexpected internal error"), which is no failure of anyone."""
+    websocket = getattr(record, "websocket", None)  # websockets' own records name it
+    try:
+        return not getattr(websocket, _ABANDONED, False)
+    except ReferenceError:  # a weak proxy to a connection gone
         return True
 
-    def shut(self, reason: str) -> None:
-        """Close from the service's side with ``reason``."""
-        with self._messaging.lock:
-            self._messaging.close(self, reason)
+
+_log.addFilter(_not_abandoned)
+
+
+class _Tracker:
+    """Every connection of a server from its accept on, handshake done or not, so that closing
+    can abandon any of them; one made once everything is abandoned is abandoned at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._connections: set[ServerConnection] = set()
+        self._abandoning = False
+        tracker = self
+
+        class Tracked(ServerConnection):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                tracker._add(self)
+
+        self.connection_class = Tracked
+
+    def _add(self, ws: ServerConnection) -> None:
+        with self._lock:
+            self._connections.add(ws)
+            if self._abandoning:
+                _abandon(ws)
+
+    def forget_closed(self) -> None:
+        with self._lock:
+            self._connections = {
+                ws for ws in self._connections if ws.protocol.state is not State.CLOSED
+            }
+
+    def abandon_unrequested(self) -> None:
+        """Abandon the connections whose opening request has not arrived (all of it)."""
+        with self._lock:
+            for ws in self._connections:
+                if ws.request is None and ws.protocol.state is State.CONNECTING:
+                    _abandon(ws)
+
+    def abandon_all(self) -> None:
+        with self._lock:
+            self._abandoning = True
+            for ws in self._connections:
+                if ws.protocol.state is not State.CLOSED:
+                    _abandon(ws)
 
 
 class ChatServer:
-    """The Chat Messaging API of one fake on ``host:port`` (0: any free port)."""
+    """The Chat Messaging API of one fake on ``host:port`` (0: any free port); a socket with
+    more than ``max_unsent_bytes`` of frames unsent is cut off."""
 
-    def __init__(self, state: ServiceState, host: str, port: int, guard: Guard) -> None:
+    def __init__(
+        self, state: ServiceState, host: str, port: int, guard: Guard, max_unsent_bytes: int
+    ) -> None:
         self._state = state
         self._guard = guard
-        self._encode = _Encoder()
-        # Both under the fake's lock: each socket's connection, and the threads serving them.
+        self._encode = Encoder()
+        self._max_unsent = max_unsent_bytes
+        # Under the fake's lock: each socket's connection, from its admission to its thread's end.
         self._sockets: dict[ServerConnection, SocketConnection] = {}
-        self._handlers: set[threading.Thread] = set()
         self._closing = False
+        self._quiet = threading.Event()  # closing, and no socket left
         self._stop = threading.Event()
+        self._tracker = _Tracker()
         self._server = serve(
             self._serve_socket,
             host,
@@ -161,7 +143,9 @@ class ChatServer:
             process_request=self._guarded,
             process_response=self._admit,
             compression=None,
-            close_timeout=CLOSE_TIMEOUT_SECONDS,
+            close_timeout=CLOSE_GRACE_SECONDS,
+            max_size=MAX_FRAME_BYTES,
+            create_connection=self._tracker.connection_class,
             logger=_log,
             family=socket.AF_INET6 if ":" in host else socket.AF_INET,
             **_NO_KEEPALIVE,
@@ -207,7 +191,7 @@ class ChatServer:
         return None
 
     def _socket_connection(self, messaging: Messaging, claims: ChatTokenClaims) -> ChatConnection:
-        return SocketConnection(messaging, claims, self._encode)
+        return SocketConnection(messaging, claims, self._encode, self._max_unsent)
 
     def _serve_socket(self, ws: ServerConnection) -> None:
         """One socket, after its handshake: this thread sends, another receives."""
@@ -215,7 +199,6 @@ class ChatServer:
             chat = self._sockets.get(ws)
             if chat is None:  # closed before its handler ran
                 return
-            self._handlers.add(threading.current_thread())
         receiver = threading.Thread(target=_receive, args=(ws, chat), daemon=True)
         receiver.start()
         try:
@@ -224,36 +207,54 @@ class ChatServer:
             receiver.join()
             chat.close()
             with self._state.lock:
-                self._sockets.pop(ws, None)
-                self._handlers.discard(threading.current_thread())
+                self._forget(ws)
 
     def _tick(self) -> None:
         """Close sockets whose session expired (by the fake's clock) even if the room is idle,
-        and forget connections whose handshake never reached a handler."""
+        abandon those the service closed that did not take their close frame in the grace, and
+        forget connections whose handshake never reached a handler."""
         while not self._stop.wait(TICK_SECONDS):
+            late = []
             with self._state.lock:
                 for ws, chat in list(self._sockets.items()):
-                    if chat.closed:  # reading it closes an expired session
-                        continue
                     if ws.protocol.state is State.CLOSED:
                         chat.close()
-                        self._sockets.pop(ws, None)
+                        self._forget(ws)
+                    elif chat.closed:  # reading it closes an expired session
+                        chat.closing_ticks += 1
+                        if chat.closing_ticks > _GRACE_TICKS:
+                            late.append(ws)
+            for ws in late:
+                _abandon(ws)
+            self._tracker.forget_closed()
+
+    def _forget(self, ws: ServerConnection) -> None:
+        """A socket is over (under the fake's lock)."""
+        self._sockets.pop(ws, None)
+        if self._closing and not self._sockets:
+            self._quiet.set()
 
     def close(self) -> None:
-        """Close every socket with a close frame (1001), stop serving, join the threads."""
+        """Close every socket with a close frame (1001) after the frames queued for it, stop
+        serving, join the threads: within about ``CLOSE_GRACE_SECONDS``, whatever clients do."""
         with self._state.lock:
             if self._closing:
                 return
             self._closing = True
             for chat in self._sockets.values():
                 chat.shut(SERVER_CLOSED)
-            handlers = list(self._handlers)
+            if not self._sockets:
+                self._quiet.set()
+        self._server.socket.close()  # no new connection from now on
+        self._tracker.abandon_unrequested()  # nothing to answer them
+        self._quiet.wait(CLOSE_GRACE_SECONDS)  # each socket sends what it has, then closes
+        self._tracker.abandon_all()  # those that could not take it
         self._stop.set()
-        for handler in handlers:  # each sends what its socket has queued, then the close frame
-            handler.join(timeout=CLOSE_TIMEOUT_SECONDS)
-        self._server.shutdown()
+        stopping = threading.Thread(target=self._server.shutdown, daemon=True)
+        stopping.start()
+        stopping.join(timeout=_STOP_SECONDS[0])
         for thread in self._threads:
-            thread.join(timeout=CLOSE_TIMEOUT_SECONDS)
+            thread.join(timeout=_STOP_SECONDS[1])
 
 
 def _send(ws: ServerConnection, outbox: Outbox) -> None:
@@ -262,7 +263,7 @@ def _send(ws: ServerConnection, outbox: Outbox) -> None:
         if item is None:
             return
         try:
-            if isinstance(item, _Close):
+            if isinstance(item, CloseFrame):
                 ws.close(item.code, item.reason)
                 return
             ws.send(item)
@@ -282,5 +283,8 @@ def _receive(ws: ServerConnection, chat: ChatConnection) -> None:
                 _log.exception("fake_ivschat failed while answering a WebSocket frame")
     except ConnectionClosed:
         pass
+    except Exception:  # websockets 13 may trip on its own state once the socket is reset
+        if not getattr(ws, _ABANDONED, False):
+            raise
     finally:
         chat.close()
