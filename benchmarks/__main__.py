@@ -17,9 +17,10 @@ import statistics
 import sys
 import threading
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 
@@ -308,7 +309,7 @@ def _drain(sockets: list[ClientConnection], count: int) -> Callable[[], list[str
         for _ in range(count):
             into.append(str(ws.recv(timeout=_RECV_TIMEOUT)))
 
-    threads = [threading.Thread(target=read, args=pair) for pair in zip(sockets, got)]
+    threads = [threading.Thread(target=read, args=pair) for pair in zip(sockets, got, strict=True)]
     for thread in threads:
         thread.start()
 
@@ -449,7 +450,7 @@ def medians(rounds: int) -> dict[str, float]:
 def scale() -> dict[str, float]:
     """In-process scale: late pages against early ones, frames delivered per second."""
     pages = [pagination_pages(10_000, 50) for _ in range(3)]
-    per_page = [statistics.median(column) for column in zip(*pages)]
+    per_page = [statistics.median(column) for column in zip(*pages, strict=True)]
     return {
         "pages": sum(per_page[-20:]) / sum(per_page[:20]),
         "fanout": statistics.median(fanout(100, 1000) for _ in range(3)),

@@ -4,9 +4,9 @@ person would read it. Seeded IDs and a scripted clock make every run print the s
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import Any, Callable, Protocol, TextIO
+from typing import Any, Protocol, TextIO
 from unittest import mock
 
 from ._service import clock

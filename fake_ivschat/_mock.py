@@ -8,10 +8,11 @@ import contextlib
 import functools
 import inspect
 import unittest
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Callable, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 NewContext = Callable[[], AbstractContextManager[Any]]  # a fresh active fake per use
 T = TypeVar("T")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import reprlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from ._frozen import CallDict, FrozenDict, FrozenList, frozen_call_value
 from ._service.clock import to_datetime

@@ -21,8 +21,9 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from botocore.loaders import Loader
 from botocore.model import ServiceModel

@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 import gzip
 import json
-from collections.abc import Mapping, Sequence
-from typing import Any, Callable
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import boto3
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 import re
 import sys
-from collections.abc import Iterator
-from typing import Any, Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 if sys.version_info >= (3, 11):  # sre_parse became re._parser; the old name warns
     from re import _parser as sre_parse

@@ -14,8 +14,9 @@ import shutil
 import subprocess
 import threading
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, NoReturn
+from typing import Any, NoReturn
 
 import pytest
 

@@ -205,7 +205,7 @@ def test_each_record_is_written_once_however_often_logs_are_flushed(
 
     alice.send_message("three")
     assert fake.flush_logs() == []
-    for kind, config in zip(DESTINATIONS, configs):
+    for kind, config in zip(DESTINATIONS, configs, strict=True):
         assert by_id(delivered(kind, room)) == by_id(fake.log_records(config)), kind
     assert [
         json.loads(e["message"])["payload"]["Content"] for e in log_events(stream_of(room))

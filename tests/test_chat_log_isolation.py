@@ -71,7 +71,7 @@ def test_a_record_utf8_cannot_encode_is_written_escaped_and_blocks_nothing(
         assert [r["payload"]["Content"] for r in records] == ["café", SURROGATE, "after"]
 
         assert fake.flush_logs() == []
-        for kind, config in zip(DESTINATIONS, configs):
+        for kind, config in zip(DESTINATIONS, configs, strict=True):
             written = delivered(kind, room)  # each line parsed as JSON from UTF-8
             assert by_id(written) == by_id(fake.log_records(config)), kind
         # Only the bad record is escaped; the others keep their text as it is (UTF-8).

@@ -4,8 +4,9 @@ delete-while-attached, and the optional CREATING/UPDATING/DELETING states."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import time_machine

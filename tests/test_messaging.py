@@ -6,9 +6,9 @@ import copy
 import json
 import pickle
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, cast
+from typing import Any, cast
 
 import pytest
 import time_machine

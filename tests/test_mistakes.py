@@ -3,7 +3,8 @@ error at once that says what to pass instead."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, cast
+from collections.abc import Callable
+from typing import Any, cast
 
 import boto3
 import pytest

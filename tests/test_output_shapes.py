@@ -7,9 +7,10 @@ would pass every other test unnoticed; the audit reads the bodies before botocor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import time_machine

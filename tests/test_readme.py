@@ -15,6 +15,7 @@ are checked here."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -177,7 +178,7 @@ def files(block: str) -> dict[str, str]:
     """The files of a test-file block: ``test_example`` and those a ``# name.py`` line starts."""
     pieces = FILE_LINE.split(block)
     named = {"test_example": pieces[0]} if pieces[0].strip() else {}
-    named.update(zip(pieces[1::2], pieces[2::2]))
+    named.update(zip(pieces[1::2], pieces[2::2], strict=True))
     return named
 
 
@@ -251,7 +252,7 @@ def test_blocks_in_list_items_are_indented_as_python_markdown_reads_them() -> No
         lines = page.read_text().splitlines()
         misplaced += [
             f"{page.relative_to(ROOT)}:{number + 2}: {line.strip()[:40]}"
-            for number, (before, line) in enumerate(zip(lines, lines[1:]))
+            for number, (before, line) in enumerate(itertools.pairwise(lines))
             if not before.strip() and re.match(r"  \S", line)
         ]
     assert misplaced == []

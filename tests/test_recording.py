@@ -7,7 +7,8 @@ import copy
 import dataclasses
 import json
 import pickle
-from typing import Any, Callable, cast
+from collections.abc import Callable
+from typing import Any, cast
 
 import pytest
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import asyncio
 import io
 import unittest
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import boto3
 import botocore.client

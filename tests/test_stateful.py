@@ -15,11 +15,11 @@ checks the answer of its own calls: bodies, error codes, ERROR frames, refused c
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import partial
-from typing import Any, Callable
+from typing import Any
 
 import time_machine
 from botocore.config import Config

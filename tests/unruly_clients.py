@@ -9,10 +9,10 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from inspect import signature
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest

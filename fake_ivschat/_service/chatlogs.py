@@ -10,10 +10,10 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError
 
@@ -299,7 +299,11 @@ def _write_firehose(attempt: _Attempt, items: list[_Item]) -> None:
         if response is None:
             continue
         answers = response.get("RequestResponses") or [{}] * len(batch)
-        attempt.written(item for item, answer in zip(batch, answers) if not answer.get("ErrorCode"))
+        attempt.written(
+            item
+            for item, answer in zip(batch, answers, strict=False)
+            if not answer.get("ErrorCode")
+        )
         failed = [answer for answer in answers if answer.get("ErrorCode")]
         if failed:
             first = failed[0]

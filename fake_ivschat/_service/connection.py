@@ -4,8 +4,8 @@ received, its publish methods, and why it closed."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
-from typing import Any, Callable, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 from .._hints import describe
 from .._records import not_received

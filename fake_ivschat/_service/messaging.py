@@ -5,8 +5,9 @@ open connections, to ``fake.events()``/``messages()`` and to the room's chat log
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 from .._records import RecordedEvent, RecordedMessage
 from . import clock, frames

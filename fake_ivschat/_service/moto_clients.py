@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import functools
 import sys
-from typing import Any, Callable, cast
+from collections.abc import Callable
+from typing import Any, cast
 
 from botocore.config import Config
 

@@ -12,8 +12,8 @@ import bisect
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
-from typing import Any, Callable, Generic, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any, Generic, TypeVar
 
 from .errors import MESSAGES, ValidationException
 

@@ -13,9 +13,9 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .chat_requests import NotJson, Refused, attributes, plain, safe_repr
 from .json_fields import Fields

@@ -11,8 +11,9 @@ before any constraint), never a Python error.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from . import model
 from .constraints import constraints

@@ -18,8 +18,8 @@ import contextlib
 import functools
 import inspect
 import warnings
-from collections.abc import AsyncIterator
-from typing import Any, Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from botocore.awsrequest import AWSResponse
 from botocore.client import BaseClient

@@ -5,7 +5,8 @@ recorded."""
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from botocore import xform_name
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse

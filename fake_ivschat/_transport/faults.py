@@ -3,8 +3,9 @@ against the model, the service errors they raise and the transport faults they p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Union, cast
+from typing import Any, cast
 
 import urllib3.exceptions
 from botocore.awsrequest import AWSResponse
@@ -72,7 +73,7 @@ class Fault:
         return FAULTS[self.kind](url)
 
 
-Outcome = Union[ServiceError, Fault]
+Outcome = ServiceError | Fault
 
 
 @dataclass

@@ -13,9 +13,10 @@ import socket
 import socketserver
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Union
+from typing import Any
 
 from botocore.awsrequest import AWSPreparedRequest
 from botocore.exceptions import BotoCoreError, ConnectTimeoutError, ReadTimeoutError
@@ -67,7 +68,7 @@ class Stall:
     """No response until the client gives up (a connect-timeout or read-timeout fault)."""
 
 
-Answer = Union[Reply, Drop, Stall]
+Answer = Reply | Drop | Stall
 
 
 def caller(authorization: str | None, default_account: str) -> tuple[str, str]:

@@ -9,8 +9,8 @@ import json
 import logging
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .._service.connection import CLOSED_BY_CLIENT, ChatConnection
 from .._service.frames import Frame
