@@ -421,5 +421,5 @@ def test_a_run_that_uses_no_fixture_never_loads_the_fake(pytester: pytest.Pytest
         """
     )
     # -p fake_ivschat: loaded by name, as the installed entry point would load it.
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "fake_ivschat")
+    result = pytester.runpytest_subprocess(*FAST, "-p", "fake_ivschat")
     result.assert_outcomes(passed=2)
