@@ -1,5 +1,5 @@
-"""The documented bounds of a served fake (README, "Bounds of a served fake"), in a module that
-imports nothing: the command line reads them before anything heavy is loaded."""
+"""The documented bounds of a served fake ("Bounds of a served fake" in docs/how-to/serving.md),
+in a module that imports nothing: the command line reads them before anything heavy is loaded."""
 
 from __future__ import annotations
 
