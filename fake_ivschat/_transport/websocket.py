@@ -283,7 +283,7 @@ def _receive(ws: ServerConnection, chat: ChatConnection) -> None:
                 _log.exception("fake_ivschat failed while answering a WebSocket frame")
     except ConnectionClosed:
         pass
-    except Exception:  # websockets 13 may trip on its own state once the socket is reset
+    except Exception:  # older websockets releases may trip on their own state once reset
         if not getattr(ws, _ABANDONED, False):
             raise
     finally:
