@@ -18,7 +18,7 @@ from .guard import Guard
 from .http import ControlPlane
 
 _NO_WEBSOCKETS = (
-    "fake.serve() needs the 'websockets' package (>= 14.1) for the Chat Messaging API:"
+    "fake.serve() needs the 'websockets' package (>= 15.0) for the Chat Messaging API:"
     " pip install 'fake-ivschat[server]'"
 )
 
