@@ -11,11 +11,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager, suppress
-from inspect import signature
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Subprotocol
@@ -112,13 +110,8 @@ def stalled(url: str, token: str, **kwargs: Any) -> ClientConnection:
 
 
 def _keepalive(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """``kwargs`` with keepalive off unless asked; websockets < 15 clients have none."""
-    interval = kwargs.pop("ping_interval", None)
-    if "ping_interval" in signature(connect).parameters:
-        return {**kwargs, "ping_interval": interval}
-    if interval is not None:
-        pytest.skip("websockets < 15: its threaded client sends no keepalive pings")
-    return kwargs
+    """``kwargs`` with keepalive off unless asked."""
+    return {**kwargs, "ping_interval": kwargs.pop("ping_interval", None)}
 
 
 def abort(ws: ClientConnection) -> None:
