@@ -5,8 +5,11 @@ start/stop/nesting, and mock_ivschat as a context manager and a decorator."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import io
 import unittest
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -196,6 +199,29 @@ def test_detaching_and_stopping_give_botocore_its_own_emit_back() -> None:
         routed.list_rooms()
         assert "emit" in vars(routed.meta.events)
     assert "emit" not in vars(routed.meta.events)
+
+
+@pytest.mark.parametrize("how", ["fake.client()", "fake.attach()", "made while active"])
+def test_a_dropped_client_is_freed_at_once_not_left_to_the_garbage_collector(how: str) -> None:
+    """Tests drop their clients: left in a reference cycle, each client's event handlers (about
+    900 objects) would wait for a full garbage collection, a cost paid test after test."""
+    fake = FakeIvsChat()
+    with fake if how == "made while active" else contextlib.nullcontext():
+        if how == "fake.client()":
+            client = fake.client(region_name=REGION)
+        else:
+            client = boto3.Session().client("ivschat", region_name=REGION)
+            if how == "fake.attach()":
+                fake.attach(client)
+        client.create_room(name="lobby")
+        events = weakref.ref(client.meta.events)
+        gc.disable()
+        try:
+            del client
+            assert events() is None
+        finally:
+            gc.enable()
+    assert fake.get_calls("CreateRoom")
 
 
 def test_a_client_whose_emit_is_already_wrapped_is_answered_and_given_back(

@@ -5,9 +5,11 @@ coroutine functions, the fixture, and aiobotocore restored exactly on stop."""
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -155,6 +157,24 @@ def test_a_client_made_while_active_is_aiobotocores_again_after_stop() -> None:
                     await client.list_rooms()
 
     run(scenario())
+
+
+def test_a_dropped_client_is_freed_at_once_not_left_to_the_garbage_collector() -> None:
+    """As test_routing.py's: no reference cycle through the fake keeps a dropped client."""
+
+    async def scenario() -> bool:
+        with mock_ivschat():
+            async with get_session().create_client("ivschat", region_name=REGION) as client:
+                await client.create_room(name="lobby")
+                events = weakref.ref(client.meta.events)
+            gc.disable()
+            try:
+                del client
+                return events() is None
+            finally:
+                gc.enable()
+
+    assert run(scenario())
 
 
 def test_other_services_are_untouched() -> None:
