@@ -81,8 +81,9 @@ def _weakly_bound(emit: Callable[..., Any], events: Any) -> Callable[..., Any]:
     """``emit`` as a callable that holds ``events`` weakly when it is ``events``' own method.
 
     ``events.emit`` holds the shim: were the shim to hold ``events``, the cycle would leave each
-    dropped client's event handlers (about 900 objects) for a full garbage collection to free,
-    a cost every test paid (measured: a full collection per ~30 tests in a small process).
+    dropped client's event handlers for a full garbage collection to free, a cost every test paid
+    (measured: a test making one client and one call left 1,142 objects to the collector; 288
+    without the cycle, 248 with no fake at all).
     """
     if getattr(emit, "__self__", None) is not events:
         return emit  # an ``emit`` someone set on the instance: kept as it is
