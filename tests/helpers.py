@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -112,3 +114,13 @@ def credentials_that_must_not_be_read(monkeypatch: pytest.MonkeyPatch, tmp_path:
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAREALKEYFROMENV00")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "real-secret")
+
+
+@contextmanager
+def collector_off() -> Iterator[None]:
+    """The garbage collector off: what the block frees, reference counting freed."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import io
 import unittest
 import weakref
@@ -22,7 +21,7 @@ from aws_env import metadata_listener, without_aws
 from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError, NoCredentialsError, ProfileNotFound
 from botocore.stub import Stubber
-from helpers import authorization_of, credentials_that_must_not_be_read
+from helpers import authorization_of, collector_off, credentials_that_must_not_be_read
 
 from fake_ivschat import FakeIvsChat, mock_ivschat
 
@@ -215,12 +214,9 @@ def test_a_dropped_client_is_freed_at_once_not_left_to_the_garbage_collector(how
                 fake.attach(client)
         client.create_room(name="lobby")
         events = weakref.ref(client.meta.events)
-        gc.disable()
-        try:
+        with collector_off():
             del client
             assert events() is None
-        finally:
-            gc.enable()
     assert fake.get_calls("CreateRoom")
 
 

@@ -78,13 +78,9 @@ class EmitShim:
 
 
 def _weakly_bound(emit: Callable[..., Any], events: Any) -> Callable[..., Any]:
-    """``emit`` as a callable that holds ``events`` weakly when it is ``events``' own method.
-
-    ``events.emit`` holds the shim: were the shim to hold ``events``, the cycle would leave each
-    dropped client's event handlers for a full garbage collection to free, a cost every test paid
-    (measured: a test making one client and one call left 1,142 objects to the collector; 288
-    without the cycle, 248 with no fake at all).
-    """
+    """``emit``, holding ``events`` weakly if it is ``events``' own method: ``events.emit`` holds
+    the shim, and a cycle would leave every dropped client to a full garbage collection (a test
+    making one client and one call left 1,142 objects to the collector; 288 without the cycle)."""
     if getattr(emit, "__self__", None) is not events:
         return emit  # an ``emit`` someone set on the instance: kept as it is
     function, owner = emit.__func__, weakref.ref(events)  # type: ignore[attr-defined]
@@ -143,9 +139,9 @@ def _plain_aliaser(events: Any) -> bool:
 
 
 SEND, RETRY = "before-send.", "needs-retry."
-# Renames event names as every plain client's EventAliaser does (``_plain_aliaser``).
 _STANDARD_ALIASES = botocore.hooks.EventAliaser(botocore.hooks.HierarchicalEmitter())
-# Event names as botocore's standard aliases rename them (the same for every client).
+# Event names as botocore's standard aliases (every plain client's: ``_plain_aliaser``) rename
+# them, the same for every client.
 _aliased: dict[str, str] = {}
 _kinds: dict[str, str | None] = {}  # an ivschat client's event names: a few per operation
 

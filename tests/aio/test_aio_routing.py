@@ -5,7 +5,6 @@ coroutine functions, the fixture, and aiobotocore restored exactly on stop."""
 
 from __future__ import annotations
 
-import gc
 import os
 import subprocess
 import sys
@@ -29,7 +28,7 @@ from aio_support import (  # noqa: F401
 )
 from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError, NoCredentialsError
-from helpers import authorization_of, credentials_that_must_not_be_read
+from helpers import authorization_of, collector_off, credentials_that_must_not_be_read
 
 from fake_ivschat import FakeIvsChat, mock_ivschat
 
@@ -167,12 +166,9 @@ def test_a_dropped_client_is_freed_at_once_not_left_to_the_garbage_collector() -
             async with get_session().create_client("ivschat", region_name=REGION) as client:
                 await client.create_room(name="lobby")
                 events = weakref.ref(client.meta.events)
-            gc.disable()
-            try:
+            with collector_off():
                 del client
                 return events() is None
-            finally:
-                gc.enable()
 
     assert run(scenario())
 
