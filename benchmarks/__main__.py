@@ -2,7 +2,8 @@
 
 Every figure is a median over rounds; each round runs every case once, in turn, so that machine
 noise hits all of them alike. Ratios (not absolute times) are checked against the targets, and the
-exit status is 1 when one is missed.
+exit status is 1 when one is missed. pytest's start, in fresh processes and far noisier, is a mean
+over pairs of runs with its 95% interval, missed only when the whole interval is.
 """
 
 from __future__ import annotations
