@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -114,6 +115,13 @@ def credentials_that_must_not_be_read(monkeypatch: pytest.MonkeyPatch, tmp_path:
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAREALKEYFROMENV00")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "real-secret")
+
+
+def import_this_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Child processes (a pytester subprocess, its xdist workers) import this checkout's package,
+    however (or wherever) it is installed."""
+    paths = [str(Path(__file__).resolve().parents[1]), os.getenv("PYTHONPATH")]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(path for path in paths if path))
 
 
 @contextmanager

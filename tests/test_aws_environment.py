@@ -12,13 +12,10 @@ import boto3
 import pytest
 from aws_env import without_aws
 from botocore.exceptions import ConfigParseError, ProfileNotFound
+from helpers import import_this_checkout
 from moto import mock_aws
 
-import fake_ivschat
 from fake_ivschat import FakeIvsChat, mock_ivschat
-
-# The folder holding the package under test: a pytest subprocess must import this one.
-PACKAGE_ROOT = str(Path(fake_ivschat.__file__).resolve().parent.parent)
 
 # Each breaks every botocore session that reads the user's AWS setup, with this error.
 BROKEN_SETUPS = {
@@ -63,7 +60,7 @@ def test_a_broken_aws_setup_does_not_break_a_pytest_run(
     variables, error = BROKEN_SETUPS[name]
     without_aws(monkeypatch, tmp_path)
     break_aws_setup(monkeypatch, tmp_path, variables)
-    monkeypatch.setenv("PYTHONPATH", PACKAGE_ROOT)
+    import_this_checkout(monkeypatch)
     pytester.makepyfile(USER_TESTS.format(error=error.__name__))
     # A new interpreter: the plugin is imported (and the model loaded) under this environment.
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:hypothesispytest")

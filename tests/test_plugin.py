@@ -12,6 +12,7 @@ from pathlib import Path
 import boto3
 import pytest
 from aws_env import metadata_listener, without_aws
+from helpers import import_this_checkout
 
 # Hypothesis' plugin alone costs ~0.8 s per in-process run; these runs do not need it.
 FAST = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
@@ -205,8 +206,7 @@ def test_the_marker_is_registered(pytester: pytest.Pytester) -> None:
 def test_works_with_pytest_xdist(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The workers import this checkout's package, however (or wherever) it is installed.
-    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[1]))
+    import_this_checkout(monkeypatch)
     pytester.makepyfile(
         """
         import boto3
@@ -408,7 +408,10 @@ def test_importing_the_plugin_loads_none_of_the_fakes_dependencies() -> None:
     assert done.stdout.strip() == "[]", done.stdout
 
 
-def test_a_run_that_uses_no_fixture_never_loads_the_fake(pytester: pytest.Pytester) -> None:
+def test_a_run_that_uses_no_fixture_never_loads_the_fake(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import_this_checkout(monkeypatch)
     pytester.makepyfile(
         f"""
         import sys

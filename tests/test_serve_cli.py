@@ -15,6 +15,7 @@ from typing import Any
 
 import boto3
 import pytest
+from helpers import import_this_checkout
 from unruly_clients import FRAME_BYTES, KERNEL_BYTES, MESSAGE_ID, REASON, Reader, abort, stalled
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
@@ -184,8 +185,9 @@ def test_the_command_line_refuses_a_remote_host() -> None:
 
 
 def test_the_fixture_teardown_is_bounded_with_a_client_left_open(
-    pytester: pytest.Pytester,
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import_this_checkout(monkeypatch)
     pytester.makepyfile(
         """
         import inspect
